@@ -1,0 +1,1 @@
+"""DoomTakeCover experiment scripts (thin adapters over worldmodels/)."""

@@ -1,0 +1,108 @@
+"""Play DoomTakeCover yourself, or watch the random policy's score where there is no display.
+
+    python env.py                      # keyboard: left/right arrows (or a/d) strafe; needs a display
+    python env.py --random 2000        # headless: 2000 steps of the extraction policy, print scores
+    python env.py --random 300 --frames frames   # also save raw / processed frames as PNGs
+
+The keyboard game is vizdoom's own window in SPECTATOR mode at 640x480; the episode ends when
+you die or after 2100 frames [paper, sec. 4.2]. Your score is the frames you survived.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
+
+from worldmodels.fileio import WorldModelsError, cli_main
+
+FRAME_EVERY = 50  # --frames: save a raw/processed pair every this many steps (at most 4 pairs)
+
+
+def has_display() -> bool:
+    return not sys.platform.startswith("linux") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def play_keyboard(resolution: str, episodes: int) -> None:
+    import vizdoom as vzd
+
+    from worldmodels.envs.doom import DoomConfig, make_game
+
+    cfg = DoomConfig(resolution=resolution)
+    game = make_game(cfg, visible=True, mode=vzd.Mode.SPECTATOR)
+    for key, command in (("leftarrow", "+moveleft"), ("rightarrow", "+moveright"), ("a", "+moveleft"), ("d", "+moveright")):
+        game.send_game_command(f"bind {key} {command}")
+    try:
+        for ep in range(episodes):
+            game.new_episode()
+            steps = 0
+            while not game.is_episode_finished() and steps < cfg.max_steps:
+                game.advance_action()
+                steps += 1
+            print(f"episode {ep}: score {steps}")
+    finally:
+        game.close()
+
+
+def play_random(steps: int, resolution: str, seed: int, frames_dir: Path | None) -> None:
+    import cv2
+    import numpy as np
+
+    from worldmodels.envs.doom import (
+        DoomConfig,
+        DoomTakeCoverEnv,
+        action_to_env,
+        random_policy,
+    )
+
+    env = DoomTakeCoverEnv(DoomConfig(resolution=resolution), render_mode="rgb_array")
+    rng = np.random.default_rng(seed)
+    policy = random_policy(rng)
+    scores: list[float] = []
+    score, saved = 0.0, 0
+    obs, _ = env.reset(seed=seed)
+    try:
+        for t in range(steps):
+            if frames_dir is not None and t % FRAME_EVERY == 0 and saved < 4:
+                frames_dir.mkdir(parents=True, exist_ok=True)
+                cv2.imwrite(str(frames_dir / f"raw_{resolution}_{t:04d}.png"), env.render()[:, :, ::-1])
+                cv2.imwrite(str(frames_dir / f"obs_{resolution}_{t:04d}.png"), obs[:, :, ::-1])
+                saved += 1
+            obs, reward, terminated, truncated, _ = env.step(action_to_env(policy(obs)))
+            score += reward
+            if terminated or truncated:
+                scores.append(score)
+                print(f"episode {len(scores) - 1}: score {score:.0f}")
+                score = 0.0
+                policy.reset(rng)
+                obs, _ = env.reset()
+    finally:
+        env.close()
+    if scores:
+        print(f"random policy: {len(scores)} episodes, mean score {np.mean(scores):.1f} +- {np.std(scores):.1f}")
+    else:
+        print(f"random policy: no episode ended within {steps} steps (score so far {score:.0f})")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--random", type=int, metavar="N", help="play N steps with the random policy (no display needed)")
+    parser.add_argument("--episodes", type=int, default=1, help="keyboard episodes (default %(default)s)")
+    parser.add_argument("--resolution", default=None, help="screen WxH (default 640x480 keyboard, 160x120 random)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of --random (default %(default)s)")
+    parser.add_argument("--frames", type=Path, help="with --random: save raw and processed frames (PNG) here")
+    args = parser.parse_args(argv)
+    if args.random is not None:
+        play_random(args.random, args.resolution or "160x120", args.seed, args.frames)
+    elif not has_display():
+        raise WorldModelsError("no display ($DISPLAY is not set) to play by keyboard; try --random 2000")
+    else:
+        play_keyboard(args.resolution or "640x480", args.episodes)
+
+
+if __name__ == "__main__":
+    cli_main(main)

@@ -1,0 +1,55 @@
+"""Evolve Doom's controller with CMA-ES inside M's dream (MPI-parallel) [paper sec. 4.3].
+
+    python train.py                        # population 64, 16 dream episodes each, tau 1.15
+    python train.py -n 64 -e 16 --temperature 1.25 --num_procs 3   # the original code's tau
+    python train.py -g 300                 # stop after 300 generations (re-run to resume)
+
+Re-launches itself under the virtualenv's mpiexec; rank 0 coordinates, the others each play
+their share of candidates x episodes as one vectorised dream batch. Logs go to doomrnn/log/
+(doomrnn.cma.16.64.*); re-running resumes from the last finished generation.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+# one BLAS thread per MPI process: the processes already fill the cores
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
+
+from doomrnn.config import SPEC  # noqa: E402
+from estool.train import TrainConfig, build_parser, config_from_args, launch  # noqa: E402
+from worldmodels.fileio import cli_main  # noqa: E402
+
+DEFAULTS = TrainConfig(num_worker=64, num_worker_trial=1, num_episode=16, eval_steps=25,
+                       sigma_init=0.1, log_dir=str(HERE / "log"))  # [paper sec. 4.3; orig doomrnn]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = build_parser(DEFAULTS, description=__doc__.splitlines()[0])
+    dream = parser.add_argument_group("dream")
+    dream.add_argument("--temperature", type=float, default=SPEC.dream.temperature,
+                       help="tau of M's sampling (paper 1.15, original code 1.25)")
+    dream.add_argument("--rnn", type=Path, default=SPEC.paths.path("rnn"))
+    dream.add_argument("--initial_z", type=Path, default=SPEC.paths.path("initial_z"))
+    ns = parser.parse_args(argv)
+    cfg = config_from_args(ns, DEFAULTS)
+    for path, step in ((ns.rnn, "rnn_train.py"), (ns.initial_z, "series.py")):
+        if not path.is_file():
+            from worldmodels.fileio import WorldModelsError
+            raise WorldModelsError(f"{path} not found: run {step} first")
+
+    def make_evaluator():
+        from worldmodels.evaluators import DreamEvaluator
+        return DreamEvaluator(SPEC, ns.rnn, ns.initial_z, temperature=ns.temperature)
+
+    launch(cfg, SPEC.name, SPEC.controller.num_params, make_evaluator)
+
+
+if __name__ == "__main__":
+    cli_main(main)

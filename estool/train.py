@@ -1,0 +1,295 @@
+"""Evolve a controller's parameters with an ES, in parallel with MPI.
+
+An environment's ``train.py`` is a few lines:
+
+    DEFAULTS = TrainConfig(num_worker=64)
+    def make_evaluator(): return MyEvaluator(...)          # built lazily, once per worker
+    cli_main(lambda argv: main(argv, DEFAULTS, "carracing", 867, make_evaluator))
+
+``main`` parses the command line, re-launches the script through the venv's ``mpiexec`` (see
+``estool.mpi.ensure_mpi``) and calls ``run``: rank 0 asks the optimiser, sends each worker its
+share of candidates x episodes, tells the fitness (mean reward over episodes) and writes the logs
+and a checkpoint after every generation (see ``estool.logs``). Re-running the same command
+resumes from the last completed generation; ``--fresh`` moves the old files aside.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+import traceback
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+
+from estool import mpi
+from estool.es import OPTIMIZER_NAMES, make_optimizer
+from estool.logs import RunFiles, TrainState, hist_row, load_checkpoint, load_params, save_checkpoint, write_logs
+from estool.pool import LocalPool, MakeEvaluator, MPIPool, worker_loop
+from worldmodels.fileio import WorldModelsError
+
+SEED_LIMIT = 2**31 - 1
+"""Episode seeds lie in [0, 2^31 - 1), as the original's Seeder drew them [orig train.py]."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Options of the original train.py [orig carracing/train.py] plus our own (marked 'new')."""
+
+    optimizer: str = "cma"
+    """-o: cma, ga, oes/openes, pepg, ses [orig default 'cma']."""
+    num_worker: int = 64
+    """-n: workers of the original; popsize = num_worker * num_worker_trial [orig 64; paper]."""
+    num_worker_trial: int = 1
+    """-t: candidates per worker [orig 1]."""
+    popsize: int = 0
+    """new: population size; 0 = num_worker * num_worker_trial."""
+    num_episode: int = 16
+    """-e: episodes per candidate; fitness is their mean [orig 16; paper]."""
+    eval_steps: int = 25
+    """Evaluate the mean every this many generations; 0 = never [orig 25; paper]."""
+    num_eval: int = 0
+    """new: episodes per evaluation of the mean; 0 = popsize * num_episode (1024 [paper])."""
+    sigma_init: float = 0.1
+    """Initial standard deviation [orig 0.1; paper]."""
+    sigma_decay: float = 0.999
+    """Per-generation sigma decay of ga/oes/pepg (CMA-ES adapts its own) [orig 0.999]."""
+    weight_decay: float = 0.01
+    """L2 penalty coefficient on fitness [orig es.py CMAES default 0.01]."""
+    seed_start: int = 0
+    """-s: seed of every episode seed of the run [orig 0; the paper also used 111]."""
+    antithetic: bool = True
+    """Candidates i and i + popsize/2 share episode seeds (oes also mirrors its noise) [orig 1]."""
+    cap_time: float = 0.0
+    """new meaning: when > 0, cap training episodes at cap_time x the previous generation's mean
+    episode length; 0 = no cap. The original's '--cap_time 1' meant a 2x cap [orig train.py]."""
+    retrain: bool = False
+    """Start the mean from the run's existing '<prefix>json' when there is no checkpoint."""
+    reset_to_best: bool = False
+    """When an evaluation does not improve, move the mean back to best.json's params (what the
+    original's --retrain did) [orig train.py]."""
+    max_generations: int = 0
+    """-g, new: stop after this many generations in all (resumed ones count); 0 = no limit."""
+    num_procs: int = 0
+    """new: MPI processes including the coordinator; 0 = 1 + min(num_worker, CPUs); 1 = one process."""
+    log_dir: str = "log"
+    """Folder of the run's logs and checkpoint [orig 'log']."""
+    fresh: bool = False
+    """new: start over; existing files of the run are moved to <name>.bak-<timestamp>."""
+
+    @property
+    def population(self) -> int:
+        return self.popsize or self.num_worker * self.num_worker_trial
+
+    @property
+    def eval_episodes(self) -> int:
+        return self.num_eval or self.population * self.num_episode
+
+    def procs(self) -> int:
+        """MPI processes to launch: never more than 1 + CPUs unless asked with --num_procs."""
+        return self.num_procs or 1 + min(self.num_worker, mpi.available_cpus())
+
+    def validate(self) -> None:
+        for name in ("num_worker", "num_worker_trial", "num_episode"):
+            if getattr(self, name) < 1:
+                raise WorldModelsError(f"--{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("popsize", "eval_steps", "num_eval", "seed_start", "max_generations", "num_procs", "cap_time",
+                     "weight_decay"):
+            if getattr(self, name) < 0:
+                raise WorldModelsError(f"--{name} must be >= 0, got {getattr(self, name)}")
+        if self.population < 2:
+            raise WorldModelsError(f"population must be >= 2, got {self.population}")
+        if not self.sigma_init > 0:
+            raise WorldModelsError(f"--sigma_init must be > 0, got {self.sigma_init}")
+        if self.optimizer.lower() not in OPTIMIZER_NAMES:
+            raise WorldModelsError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZER_NAMES)}")
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+def _int01(text: str) -> bool:
+    if text not in ("0", "1"):
+        raise argparse.ArgumentTypeError(f"expected 0 or 1, got {text!r}")
+    return text == "1"
+
+
+def build_parser(
+    defaults: TrainConfig, description: str = "Evolve the controller with an ES."
+) -> argparse.ArgumentParser:
+    d = defaults
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("-o", "--optimizer", default=d.optimizer, choices=OPTIMIZER_NAMES)
+    p.add_argument("-n", "--num_worker", type=int, default=d.num_worker, help="popsize = num_worker * num_worker_trial")
+    p.add_argument("-t", "--num_worker_trial", type=int, default=d.num_worker_trial, help="candidates per worker")
+    p.add_argument("--popsize", type=int, default=d.popsize, help="0: num_worker * num_worker_trial")
+    p.add_argument("-e", "--num_episode", type=int, default=d.num_episode, help="episodes per candidate")
+    p.add_argument("--eval_steps", type=int, default=d.eval_steps, help="evaluate the mean every N generations")
+    p.add_argument("--num_eval", type=int, default=d.num_eval, help="episodes per evaluation (0: popsize*num_episode)")
+    p.add_argument("--sigma_init", type=float, default=d.sigma_init)
+    p.add_argument("--sigma_decay", type=float, default=d.sigma_decay)
+    p.add_argument("--weight_decay", type=float, default=d.weight_decay)
+    p.add_argument("-s", "--seed_start", type=int, default=d.seed_start)
+    p.add_argument("--antithetic", type=_int01, nargs="?", const=True, default=d.antithetic, help="0 or 1")
+    p.add_argument("--cap_time", type=float, nargs="?", const=2.0, default=d.cap_time,
+                   help="cap episodes at X times the last mean length (alone: 2, the original's cap)")
+    p.add_argument("--retrain", type=_int01, nargs="?", const=True, default=d.retrain,
+                   help="start the mean from the existing <prefix>json")
+    p.add_argument("--reset_to_best", action=argparse.BooleanOptionalAction, default=d.reset_to_best,
+                   help="move the mean back to the best when an evaluation does not improve")
+    p.add_argument("-g", "--max_generations", type=int, default=d.max_generations, help="0: no limit")
+    p.add_argument("--num_procs", type=int, default=d.num_procs, help="MPI processes (0: 1 + min(num_worker, CPUs))")
+    p.add_argument("--log_dir", default=d.log_dir)
+    p.add_argument("--fresh", action="store_true", default=d.fresh, help="move old logs aside and start over")
+    return p
+
+
+def config_from_args(ns: argparse.Namespace, defaults: TrainConfig) -> TrainConfig:
+    return replace(defaults, **{f.name: getattr(ns, f.name) for f in fields(TrainConfig) if hasattr(ns, f.name)})
+
+
+def parse_args(argv: Sequence[str] | None, defaults: TrainConfig = TrainConfig()) -> TrainConfig:
+    ns = build_parser(defaults).parse_args(None if argv is None else list(argv))
+    return config_from_args(ns, defaults)
+
+
+# ----------------------------------------------------------------------------- seeds
+
+
+def train_seeds(seed_start: int, generation: int, popsize: int, num_episode: int, antithetic: bool) -> np.ndarray:
+    """Episode seeds [popsize, num_episode] of a generation: a pure function of its arguments.
+
+    With ``antithetic`` candidates i and i + popsize // 2 share their seeds [orig train.py].
+    """
+    rng = np.random.default_rng([seed_start, 0, generation])
+    if not antithetic:
+        return rng.integers(0, SEED_LIMIT, size=(popsize, num_episode), dtype=np.int64)
+    half = popsize // 2
+    base = rng.integers(0, SEED_LIMIT, size=(popsize - half, num_episode), dtype=np.int64)
+    return np.concatenate([base[:half], base])
+
+
+def eval_seeds(seed_start: int, rows: int, num_episode: int) -> np.ndarray:
+    """Seeds of every evaluation of the mean: the same each time, so evaluations compare."""
+    rng = np.random.default_rng([seed_start, 1])
+    return rng.integers(0, SEED_LIMIT, size=(rows, num_episode), dtype=np.int64)
+
+
+# ----------------------------------------------------------------------------- the run
+
+
+def main(argv: Sequence[str] | None, defaults: TrainConfig, env_name: str, num_params: int,
+         make_evaluator: MakeEvaluator) -> None:
+    """Parse, re-launch under MPI when useful, run."""
+    launch(parse_args(argv, defaults), env_name, num_params, make_evaluator)
+
+
+def launch(cfg: TrainConfig, env_name: str, num_params: int, make_evaluator: MakeEvaluator) -> None:
+    cfg.validate()
+    mpi.ensure_mpi(cfg.procs())
+    run(cfg, env_name, num_params, make_evaluator)
+
+
+def run(cfg: TrainConfig, env_name: str, num_params: int, make_evaluator: MakeEvaluator) -> None:
+    """Train until ``cfg.max_generations`` (forever when 0). Every rank of an MPI job calls this."""
+    cfg.validate()
+    comm = mpi.get_comm()
+    if comm is not None and comm.Get_size() > 1:
+        if comm.Get_rank() != 0:
+            worker_loop(comm, make_evaluator)
+            return
+        pool: LocalPool | MPIPool = MPIPool(comm)
+    else:
+        pool = LocalPool(make_evaluator)
+    try:
+        _coordinate(cfg, env_name, num_params, pool)
+    except KeyboardInterrupt:  # every rank got the SIGINT; the checkpoint is complete
+        raise
+    except WorldModelsError:
+        if isinstance(pool, MPIPool):
+            pool.close()  # raised between generations, when workers are idle: let them exit
+        raise
+    except BaseException as err:
+        if isinstance(pool, MPIPool):  # workers would wait forever for a task
+            traceback.print_exc()
+            pool.abort(f"coordinator failed: {type(err).__name__}: {err}")
+        raise
+    pool.close()
+
+
+def _start_state(cfg: TrainConfig, num_params: int, files: RunFiles) -> TrainState:
+    """Resume from the checkpoint, or start (from <prefix>json with --retrain)."""
+    start_mu = None
+    if cfg.retrain and (cfg.fresh or not files.checkpoint.exists()):
+        start_mu = load_params(files.path("json"), num_params)  # read before --fresh moves it
+    if cfg.fresh:
+        for moved in files.backup():
+            print(f"moved aside: {moved}", flush=True)
+    if files.checkpoint.exists():
+        state = load_checkpoint(files.checkpoint)
+        if (state.num_params, state.popsize) != (num_params, cfg.population):
+            raise WorldModelsError(
+                f"checkpoint {files.checkpoint} is for {state.num_params} params and popsize {state.popsize}, "
+                f"not {num_params} and {cfg.population}; re-run with --fresh to start over")
+        print(f"resuming from generation {state.generation}", flush=True)
+        return state
+    try:
+        es = make_optimizer(cfg.optimizer, num_params, cfg.population, sigma_init=cfg.sigma_init,
+                            sigma_decay=cfg.sigma_decay, weight_decay=cfg.weight_decay,
+                            antithetic=cfg.antithetic, seed=cfg.seed_start)
+    except ValueError as err:
+        raise WorldModelsError(str(err)) from err
+    if start_mu is not None:
+        es.set_mu(start_mu)
+        print(f"starting the mean from {files.path('json')}", flush=True)
+    return TrainState(es=es, num_params=num_params, popsize=cfg.population, optimizer=cfg.optimizer)
+
+
+def _coordinate(cfg: TrainConfig, env_name: str, num_params: int, pool: LocalPool | MPIPool) -> None:
+    files = RunFiles.for_run(cfg.log_dir, env_name, cfg.optimizer, cfg.num_episode, cfg.population)
+    state = _start_state(cfg, num_params, files)
+    write_logs(files, state)  # drops anything logged after the last checkpoint
+    print(f"training {env_name}: {cfg.optimizer}, popsize {cfg.population}, {cfg.num_episode} episodes per "
+          f"candidate, {num_params} params, {pool.num_workers} worker process(es), logs {files.prefix}*", flush=True)
+    session_start, elapsed_before = time.monotonic(), state.elapsed
+    while cfg.max_generations <= 0 or state.generation < cfg.max_generations:
+        gen = state.generation + 1
+        solutions = state.es.ask()
+        seeds = train_seeds(cfg.seed_start, gen, cfg.population, cfg.num_episode, cfg.antithetic)
+        max_len = math.ceil(cfg.cap_time * state.prev_mean_steps) if cfg.cap_time > 0 else 0
+        rewards, steps = pool.evaluate(solutions, seeds, max_len, True)
+        fitness = rewards.mean(axis=1)
+        state.es.tell(fitness)  # the optimiser applies the weight decay
+        state.elapsed = elapsed_before + time.monotonic() - session_start
+        row = hist_row(gen, state.elapsed, fitness, state.es.rms_stdev(), steps)
+        state.history.append(row)
+        state.prev_mean_steps = float(np.mean(steps))
+        print(f"{env_name} gen {gen} avg {row[2]:.2f} min {row[3]:.2f} max {row[4]:.2f} std {row[5]:.2f} "
+              f"sigma {row[6]:.4g} steps {row[7]:.1f}/{row[8]} time {row[1]:.1f}s", flush=True)
+        if cfg.eval_steps > 0 and gen % cfg.eval_steps == 0:
+            _evaluate_mean(cfg, state, pool, gen)
+        state.generation = gen
+        save_checkpoint(files.checkpoint, state)
+        write_logs(files, state)
+    print(f"done: {state.generation} generations; best evaluation {state.best_eval_reward}", flush=True)
+
+
+def _evaluate_mean(cfg: TrainConfig, state: TrainState, pool: LocalPool | MPIPool, gen: int) -> None:
+    """Score the current mean on ``eval_episodes`` fixed-seed episodes; keep the best [orig train.py]."""
+    mean = state.es.current_param()
+    rows = math.ceil(cfg.eval_episodes / cfg.num_episode)
+    rewards, _ = pool.evaluate(np.tile(mean, (rows, 1)), eval_seeds(cfg.seed_start, rows, cfg.num_episode), 0, False)
+    reward = float(rewards.ravel()[: cfg.eval_episodes].mean())
+    prev = state.best_eval_reward if state.best_eval_reward is not None else reward
+    if state.best_eval_reward is None or reward > state.best_eval_reward:
+        state.best_eval_reward, state.best_eval_params = reward, [float(v) for v in mean]
+    elif cfg.reset_to_best and state.best_eval_params is not None:
+        state.es.set_mu(np.asarray(state.best_eval_params))
+        print(f"reset the mean to the best params (eval reward {state.best_eval_reward:.2f})", flush=True)
+    best = state.best_eval_reward
+    state.eval_log.append([gen, reward, best])
+    state.hist_best.append([gen, round(state.elapsed, 2), "improvement", reward - prev, "curr", reward,
+                            "prev", prev, "best", best])
+    print(f"eval gen {gen}: reward {reward:.2f} over {cfg.eval_episodes} episodes, best {best:.2f}", flush=True)

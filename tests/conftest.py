@@ -1,0 +1,22 @@
+"""Shared fixtures: the repository root on sys.path, quiet TensorFlow, the reference folder."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+REFERENCE = REPO.parent / "shared" / "reference" / "original"
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+@pytest.fixture
+def reference() -> Path:
+    """../shared/reference/original, or skip when it is absent (it is never committed)."""
+    if not REFERENCE.is_dir():
+        pytest.skip(f"reference files not found at {REFERENCE}")
+    return REFERENCE

@@ -1,0 +1,175 @@
+"""DoomTakeCoverEnv: gymnasium API, observation, seeding, episode end, action mapping, policy."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+from worldmodels.envs import make_env
+from worldmodels.envs.doom import (
+    LEFT,
+    NOOP,
+    RIGHT,
+    DoomConfig,
+    DoomTakeCoverEnv,
+    RandomHoldPolicy,
+    action_to_env,
+    random_policy,
+    thirds_to_discrete,
+)
+from worldmodels.fileio import WorldModelsError
+
+REPO = Path(__file__).resolve().parents[2]
+GYM_ID = "worldmodels/DoomTakeCover-v0"
+
+
+@pytest.fixture(scope="module")
+def env():
+    e = DoomTakeCoverEnv(render_mode="rgb_array")
+    yield e
+    e.close()
+
+
+def rollout(env: gym.Env, seed: int, actions: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    obs, _ = env.reset(seed=seed)
+    frames, rewards = [obs], []
+    for a in actions:
+        obs, reward, terminated, truncated, _ = env.step(a)
+        frames.append(obs)
+        rewards.append(reward)
+        if terminated or truncated:
+            break
+    return np.stack(frames), np.asarray(rewards)
+
+
+def test_env_checker_passes_without_warnings():
+    if GYM_ID not in gym.registry:
+        gym.register(GYM_ID, entry_point="worldmodels.envs.doom:DoomTakeCoverEnv")
+    env = gym.make(GYM_ID, render_mode="rgb_array")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            check_env(env.unwrapped)  # has a spec, so the render modes are checked too
+        assert not caught, [str(w.message) for w in caught]
+    finally:
+        env.close()
+
+
+def test_observation_render_and_reward(env):
+    obs, _ = env.reset(seed=0)
+    assert env.observation_space.contains(obs), (obs.shape, obs.dtype)
+    assert obs.shape == (64, 64, 3) and obs.dtype == np.uint8
+    assert obs.std() > 5, "blank frame"
+    assert env.render().shape == (120, 160, 3)  # full frame at the default 160x120
+    for a in (NOOP, LEFT, RIGHT):
+        obs, reward, terminated, truncated, _ = env.step(a)
+        assert reward == 1.0 and not terminated and not truncated  # living_reward 1 per tic
+
+
+def test_crop_keeps_top_five_sixths():
+    assert DoomConfig().keep_rows == 100
+    assert DoomConfig(resolution="640x480").keep_rows == 400  # [orig: rows 0..399]
+    with pytest.raises(WorldModelsError, match="keep_fraction"):
+        DoomConfig(keep_fraction=0.0)
+    with pytest.raises(WorldModelsError, match="160x120"):
+        DoomConfig(resolution="10x10")
+
+
+def test_same_seed_same_actions_same_episode(env):
+    actions = list(np.random.default_rng(0).integers(0, 3, 150))
+    obs1, rew1 = rollout(env, 42, actions)
+    obs2, rew2 = rollout(env, 42, actions)
+    np.testing.assert_array_equal(obs1, obs2)
+    np.testing.assert_array_equal(rew1, rew2)
+    obs3, _ = rollout(env, 43, actions)
+    assert obs3.shape != obs1.shape or not np.array_equal(obs1, obs3), "seed has no effect"
+
+
+def test_truncated_at_cap_then_step_refused():
+    env = DoomTakeCoverEnv(DoomConfig(max_steps=20))
+    try:
+        env.reset(seed=1)
+        for t in range(20):
+            _, _, terminated, truncated, info = env.step(NOOP)
+        assert truncated and not terminated and info["steps"] == 20
+        with pytest.raises(WorldModelsError, match="reset"):
+            env.step(NOOP)
+    finally:
+        env.close()
+        env.close()  # closing twice is allowed
+
+
+def test_terminated_when_the_player_dies(env):
+    env.reset(seed=3)
+    total, steps, terminated, truncated = 0.0, 0, False, False
+    while not (terminated or truncated):
+        obs, reward, terminated, truncated, _ = env.step(NOOP)
+        total += reward
+        steps += 1
+    assert terminated and not truncated, steps  # standing still dies well before 2100 frames
+    assert total == steps and obs.shape == (64, 64, 3)
+
+
+def test_default_cap_is_2100():
+    assert DoomConfig().max_steps == 2100
+
+
+def test_thirds_to_discrete():
+    assert thirds_to_discrete(-0.9) == LEFT == 1
+    assert thirds_to_discrete(0.9) == RIGHT == 2
+    assert thirds_to_discrete(0.0) == NOOP == 0
+    assert thirds_to_discrete(-1 / 3) == NOOP and thirds_to_discrete(1 / 3) == NOOP  # strict inequalities
+    assert isinstance(thirds_to_discrete(0.5), int)
+    out = thirds_to_discrete(np.array([-1.0, -0.34, -0.3, 0.3, 0.34, 1.0]))
+    np.testing.assert_array_equal(out, [1, 1, 0, 0, 2, 2])
+    assert action_to_env(np.array([0.5], np.float32)) == RIGHT
+
+
+def test_random_policy_holds_1_to_10_frames():
+    policy = random_policy(np.random.default_rng(0))
+    actions = np.array([policy(None) for _ in range(5000)])
+    assert np.all((actions >= -1) & (actions < 1)), (actions.min(), actions.max())
+    change = np.flatnonzero(np.diff(actions)) + 1
+    runs = np.diff(np.concatenate([[0], change]))  # complete runs (the last one may be cut)
+    assert runs.min() == 1 and runs.max() == 10, (runs.min(), runs.max())
+    assert 4.5 < runs.mean() < 6.5, runs.mean()  # uniform 1..10 has mean 5.5
+    policy.reset(np.random.default_rng(0))
+    again = np.array([policy(None) for _ in range(5000)])
+    np.testing.assert_array_equal(actions, again)
+    assert isinstance(policy, RandomHoldPolicy)
+
+
+def test_registry_is_lazy_and_names_known_envs():
+    code = ("import sys, worldmodels.envs; "
+            "bad = [m for m in ('vizdoom', 'numpy', 'gymnasium') if m in sys.modules]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
+    with pytest.raises(WorldModelsError, match="doom"):
+        make_env("no-such-env")
+    env = make_env("doom", max_steps=5)
+    try:
+        assert isinstance(env, DoomTakeCoverEnv) and env.config.max_steps == 5
+    finally:
+        env.close()
+    with pytest.raises(WorldModelsError, match="resolution"):
+        make_env("doom", no_such_option=1)
+
+
+def test_env_script_headless():
+    script = REPO / "doomrnn" / "env.py"
+    env_vars = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    if sys.platform.startswith("linux"):
+        res = subprocess.run([sys.executable, str(script)], env=env_vars, capture_output=True, text=True, check=False)
+        assert res.returncode == 2 and "--random" in res.stderr, (res.returncode, res.stderr)
+    res = subprocess.run([sys.executable, str(script), "--random", "300"], env=env_vars,
+                         capture_output=True, text=True, check=False, cwd=REPO / "doomrnn")
+    assert res.returncode == 0, res.stderr
+    assert "random policy:" in res.stdout, res.stdout

@@ -1,0 +1,128 @@
+"""The training driver under mpiexec: resume after a limit and after SIGKILL, failing workers.
+
+Each test starts ``python -m estool.toy_train`` in a subprocess (which re-launches itself through
+the venv's mpiexec) with a timeout, so a hang fails the test instead of blocking the suite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from estool import mpi
+from estool.toy import ToyEvaluator, ToyProblem
+from estool.train import TrainConfig, run
+
+REPO = Path(__file__).resolve().parents[2]
+MPIEXEC = Path(sys.executable).parent / "mpiexec"
+
+pytestmark = pytest.mark.skipif(not MPIEXEC.is_file(), reason=f"no mpiexec next to {sys.executable}")
+
+# popsize 7 over 2 worker processes: the population is not a multiple of the workers
+COMMON = ["-n", "7", "-e", "3", "--eval_steps", "4", "--num_procs", "3", "--dim", "5", "--noise", "0.1"]
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in mpi._MPI_ENV_VARS}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    return env
+
+
+def _toy_train(log_dir: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "estool.toy_train", *COMMON, "--log_dir", str(log_dir), *args]
+    return subprocess.run(cmd, check=False, cwd=REPO, env=_env(), capture_output=True, text=True, timeout=timeout)
+
+
+def _hist(log_dir: Path) -> np.ndarray:
+    return np.array(json.loads((log_dir / "toy_sphere.cma.3.7.hist.json").read_text()))
+
+
+def _reference(tmp_path: Path, generations: int) -> np.ndarray:
+    """The same run, uninterrupted, in this process (local evaluator, no MPI)."""
+    cfg = TrainConfig(num_worker=7, num_episode=3, eval_steps=4, num_procs=1, max_generations=generations,
+                      log_dir=str(tmp_path / "reference"))
+    run(cfg, "toy_sphere", 5, lambda: ToyEvaluator(ToyProblem(noise=0.1)))
+    return _hist(tmp_path / "reference")
+
+
+def _ranks_alive(marker: str) -> list[int]:
+    """Pids of processes whose command line mentions ``marker`` (our log dir)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if marker in (proc / "cmdline").read_bytes().decode(errors="replace"):
+                    pids.append(int(proc.name))
+            except OSError:
+                pass
+    return pids
+
+
+def test_mpi_run_resumes_after_max_generations(tmp_path):
+    log_dir = tmp_path / "log"
+    first = _toy_train(log_dir, "-g", "5")
+    assert first.returncode == 0, first.stderr
+    assert "launching:" in first.stdout and "2 worker process(es)" in first.stdout
+    second = _toy_train(log_dir, "-g", "9")
+    assert second.returncode == 0, second.stderr
+    assert "resuming from generation 5" in second.stdout
+    hist = _hist(log_dir)
+    np.testing.assert_array_equal(hist[:, 0], np.arange(1, 10))
+    # MPI workers, a restart in the middle: the same numbers as one uninterrupted local run
+    np.testing.assert_array_equal(hist[:, 2:], _reference(tmp_path, 9)[:, 2:])
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to wait for the killed ranks")
+def test_mpi_run_resumes_after_sigkill(tmp_path):
+    log_dir = tmp_path / "log"
+    cmd = [sys.executable, "-m", "estool.toy_train", *COMMON, "--log_dir", str(log_dir), "--sleep", "0.1"]
+    proc = subprocess.Popen(cmd, cwd=REPO, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            try:
+                if len(_hist(log_dir)) >= 4:
+                    break
+            except (FileNotFoundError, json.JSONDecodeError):
+                pass
+            time.sleep(0.1)
+        else:
+            pytest.fail("the run did not reach generation 4 in 40 s")
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # mpiexec; its proxy then kills the ranks
+        proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while _ranks_alive(str(log_dir)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _ranks_alive(str(log_dir)), "MPI ranks outlived the killed mpiexec"
+
+    done = len(_hist(log_dir))
+    resumed = _toy_train(log_dir, "-g", str(done + 3))
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming from generation" in resumed.stdout
+    hist = _hist(log_dir)
+    np.testing.assert_array_equal(hist[:, 0], np.arange(1, done + 4))  # consecutive, no duplicates
+    np.testing.assert_array_equal(hist[:, 2:], _reference(tmp_path, done + 3)[:, 2:])
+
+
+def test_failing_worker_aborts_with_its_name(tmp_path):
+    t = time.monotonic()
+    result = _toy_train(tmp_path / "log", "-g", "3", "--fail_rank", "2", timeout=60)
+    assert result.returncode != 0
+    assert "error: worker rank 2 failed: RuntimeError: toy evaluator failed on purpose" in result.stderr
+    assert time.monotonic() - t < 60
+
+
+def test_nan_reward_under_mpi_is_a_clear_error(tmp_path):
+    result = _toy_train(tmp_path / "log", "-g", "3", "--nan", timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "error: worker rank 1: evaluate() returned reward nan for candidate 0" in result.stderr

@@ -1,0 +1,94 @@
+"""V: parameter counts, numpy forward == Keras, the loss against a numpy reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from worldmodels import vae
+from worldmodels.config import VAEConfig
+from worldmodels.fileio import WorldModelsError
+
+
+@pytest.mark.parametrize("z,channels,expected", [(32, 3, 4_348_547), (64, 3, 4_446_915)])
+def test_param_counts_match_design(z, channels, expected):
+    assert vae.num_params(VAEConfig(z_size=z, channels=channels)) == expected
+
+
+@pytest.fixture(scope="module")
+def keras_models():
+    from worldmodels import keras_vae
+    cfg = VAEConfig(z_size=32, channels=1)
+    model, enc, dec = keras_vae.build_vae(cfg, seed=0)
+    return cfg, model, enc, dec
+
+
+def test_keras_count_and_numpy_equivalence(keras_models):
+    from worldmodels import keras_vae
+    cfg, model, enc, dec = keras_models
+    assert model.count_params() == vae.num_params(cfg)
+    weights = keras_vae.get_weights(enc, dec)
+    np_vae = vae.NumpyVAE(weights, cfg)
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 256, (5, 64, 64, 1), dtype=np.uint8)
+    mu_k, logvar_k = enc(frames.astype(np.float32) / 255.0)
+    mu_n, logvar_n = np_vae.encode_mu_logvar(frames)
+    np.testing.assert_allclose(mu_n, np.asarray(mu_k), atol=1e-5)
+    np.testing.assert_allclose(logvar_n, np.asarray(logvar_k), atol=1e-5)
+    z = rng.standard_normal((3, 32)).astype(np.float32)
+    np.testing.assert_allclose(np_vae.decode(z), np.asarray(dec(z)), atol=1e-5)
+    # spatial sizes of the decoder [design: 5, 13, 30, 64]
+    assert [dec.get_layer(n).output.shape[1] for n in ("dec_deconv1", "dec_deconv2", "dec_deconv3", "dec_deconv4")] \
+        == [5, 13, 30, 64]
+
+
+def test_keras_loss_matches_numpy_reference_and_kl_floor(keras_models):
+    from worldmodels import keras_vae
+    cfg, *_ = keras_models
+    rng = np.random.default_rng(1)
+    n_pix = 64 * 64 * cfg.channels
+    x = rng.random((4, 64, 64, cfg.channels)).astype(np.float32)
+    y = rng.random((4, n_pix)).astype(np.float32)
+    for scale in (0.01, 3.0):  # tiny KL (floored) and large KL (not floored)
+        mu = (rng.standard_normal((4, cfg.z_size)) * scale).astype(np.float32)
+        logvar = (rng.standard_normal((4, cfg.z_size)) * scale).astype(np.float32)
+        packed = np.concatenate([y, mu, logvar], axis=1)
+        keras_loss = float(np.mean(np.asarray(keras_vae.make_vae_loss(cfg)(x, packed))))
+        total, r, kl = vae.vae_loss_numpy(x, y.reshape(x.shape), mu, logvar, cfg.kl_tolerance)
+        assert keras_loss == pytest.approx(total, rel=1e-5)
+        if scale < 0.1:
+            assert kl == pytest.approx(cfg.kl_tolerance * cfg.z_size)  # the floor holds
+        else:
+            assert kl > cfg.kl_tolerance * cfg.z_size
+
+
+def test_numpy_kl_against_scipy_gaussians():
+    from scipy import stats
+    rng = np.random.default_rng(2)
+    mu, logvar = rng.standard_normal((1, 3)), rng.standard_normal((1, 3))
+    _, _, kl = vae.vae_loss_numpy(np.zeros((1, 2)), np.zeros((1, 2)), mu, logvar, kl_tolerance=0.0)
+    # KL(N(mu, s^2) || N(0,1)) by numerical integration, summed over dimensions
+    xs = np.linspace(-12, 12, 200_001)
+    expected = 0.0
+    for m, lv in zip(mu[0], logvar[0]):
+        p = stats.norm.pdf(xs, m, np.exp(lv / 2))
+        expected += np.trapezoid(p * (np.log(p + 1e-300) - stats.norm.logpdf(xs)), xs)
+    assert kl == pytest.approx(expected, rel=1e-4)
+
+
+def test_weights_round_trip_and_wrong_shapes(tmp_path):
+    cfg = VAEConfig(z_size=32)
+    rng = np.random.default_rng(3)
+    weights = {name: (rng.standard_normal(k).astype(np.float32), rng.standard_normal(b).astype(np.float32))
+               for name, (k, b) in vae.weight_shapes(cfg).items()}
+    vae.save_weights(tmp_path / "vae.npz", weights, cfg)
+    back = vae.load_weights(tmp_path / "vae.npz", cfg)
+    for name in vae.LAYER_ORDER:
+        np.testing.assert_array_equal(back[name][0], weights[name][0])
+    with pytest.raises(WorldModelsError, match="another environment"):
+        vae.load_weights(tmp_path / "vae.npz", VAEConfig(z_size=64))
+    with pytest.raises(WorldModelsError, match="run vae_train.py first"):
+        vae.load_weights(tmp_path / "missing.npz", cfg)
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    with pytest.raises(WorldModelsError, match="corrupt"):
+        vae.load_weights(tmp_path / "bad.npz", cfg)

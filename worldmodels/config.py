@@ -1,0 +1,140 @@
+"""Typed, frozen configuration of V, M, C, the dream and an experiment's paths.
+
+Defaults are the paper's / the original code's values; every number names its source:
+[paper] = Ha & Schmidhuber 2018 (arXiv 1803.10122), [orig] = hardmaru/WorldModelsExperiments
+(commit fd982b9), [design] = ../shared/DESIGN.md of this project.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+ActionMode = Literal["continuous", "thirds", "argmax"]
+
+
+@dataclass(frozen=True)
+class VAEConfig:
+    """V: the convolutional VAE."""
+
+    z_size: int = 32
+    """Latent size: 32 for CarRacing, 64 for Doom [paper, sec. A.1/A.2]."""
+    channels: int = 3
+    """Input channels: 3 (RGB); 1 for grayscale Atari [design]."""
+    kl_tolerance: float = 0.5
+    """KL floor per latent dimension: loss uses max(KL, kl_tolerance * z_size) [orig vae.py]."""
+    learning_rate: float = 1e-4
+    """Adam learning rate [orig vae_train.py]."""
+    batch_size: int = 100
+    """Images per batch [orig vae_train.py]."""
+    epochs: int = 10
+    """Epochs [orig vae_train.py: NUM_EPOCH = 10; the paper's text says 1]."""
+
+
+@dataclass(frozen=True)
+class RNNConfig:
+    """M: the MDN-RNN."""
+
+    z_size: int = 32
+    action_size: int = 3
+    """Action width fed to M: 3 CarRacing, 1 Doom, n one-hot for discrete games."""
+    hidden_units: int = 256
+    """LSTM units: 256 CarRacing, 512 Doom [paper, sec. A.1/A.2]."""
+    num_mixtures: int = 5
+    """Gaussians per z dimension [orig rnn.py: num_mixture = 5]."""
+    use_restart: bool = False
+    """Feed a restart flag as input and reset the LSTM state where it is 1 [orig doomrnn.py]."""
+    done_head: bool = False
+    """Predict episode end from h (logit in output column 0) [orig doomrnn.py]."""
+    done_positive_weight: float = 10.0
+    """Weight of positive (done) targets in the sigmoid cross-entropy [orig doomrnn.py: x10]."""
+    reward_head: bool = False
+    """Predict the reward from h (last output column; squared error). Our extension for Atari."""
+    seq_len: int = 999
+    """Training sequence length: 999 CarRacing (1000-frame episodes), 500 Doom [orig]."""
+    batch_size: int = 100
+    """Sequences per batch [orig rnn.py / doomrnn.py]."""
+    learning_rate: float = 1e-3
+    """Adam learning rate [orig]."""
+    min_learning_rate: float = 1e-3
+    """Floor of the decayed rate: 1e-5 for Doom, constant 1e-3 for CarRacing [orig]."""
+    decay_rate: float = 1.0
+    """Per-step decay: lr = (lr0 - min) * decay^step + min; 0.99999 for Doom [orig doomrnn.py]."""
+    grad_clip: float = 1.0
+    """Gradients clipped by value [orig rnn.py]."""
+    num_steps: int = 4000
+    """Training steps: 4000 for CarRacing [orig rnn_train.py]."""
+    episode_aligned: bool = True
+    """True: one sequence per episode from its first frame (CarRacing). False: episodes laid end
+    to end in ``batch_size`` parallel streams, cut into sequences (Doom) [orig]."""
+
+    @property
+    def input_size(self) -> int:
+        return self.z_size + self.action_size + (1 if self.use_restart else 0)
+
+    @property
+    def output_size(self) -> int:
+        return (1 if self.done_head else 0) + self.z_size * 3 * self.num_mixtures + (1 if self.reward_head else 0)
+
+
+@dataclass(frozen=True)
+class ControllerConfig:
+    """C: a single linear layer from the features to the action."""
+
+    input_size: int = 288
+    """Feature width: z + h (32 + 256 CarRacing); z + c + h (64 + 512 + 512 Doom) [paper]."""
+    output_size: int = 3
+    use_bias: bool = True
+    """CarRacing has a bias (867 = 3 + 288 x 3 params) [orig]; Doom has none (1088) [orig]."""
+    action_mode: ActionMode = "continuous"
+    """continuous: CarRacing's steer/gas/brake; thirds: Doom's left/no-op/right; argmax: discrete."""
+    features: Literal["z", "zh", "zch"] = "zh"
+    """Which of z, LSTM cell c and hidden h C sees ("z" is the paper's V-only ablation)."""
+
+    @property
+    def num_params(self) -> int:
+        return self.input_size * self.output_size + (self.output_size if self.use_bias else 0)
+
+
+@dataclass(frozen=True)
+class DreamConfig:
+    """M used as an environment."""
+
+    temperature: float = 1.15
+    """tau: 1.15 in the paper's Doom table; the original code used 1.25 [paper tab. 2; orig]."""
+    max_steps: int = 2100
+    """Step cap: DoomTakeCover's 2100 frames [paper sec. 4.2]."""
+    reward_per_step: float = 1.0
+    """Doom's reward: +1 per frame survived [paper sec. 4.2]."""
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where each step reads and writes, relative to an environment directory."""
+
+    root: Path = Path(".")
+    record: str = "record"
+    series: str = "series/series.npz"
+    vae: str = "tf_vae/vae.npz"
+    rnn: str = "tf_rnn/rnn.npz"
+    initial_z: str = "tf_initial_z/initial_z.json"
+    log: str = "log"
+
+    def path(self, which: str) -> Path:
+        return Path(self.root) / getattr(self, which)
+
+    def with_root(self, root: str | Path) -> Paths:
+        return replace(self, root=Path(root))
+
+
+@dataclass(frozen=True)
+class EnvSpec:
+    """What an environment directory declares: the models' sizes and how C acts."""
+
+    name: str
+    vae: VAEConfig
+    rnn: RNNConfig
+    controller: ControllerConfig
+    dream: DreamConfig = field(default_factory=DreamConfig)
+    paths: Paths = field(default_factory=Paths)

@@ -1,0 +1,142 @@
+"""The dream: M as an environment, vectorised over many rollouts (numpy, no TensorFlow).
+
+One ``VectorDream.step`` advances every live rollout by one step; finished rollouts are masked
+out and cost nothing. Episodes start from a random entry of initial_z [orig doomrnn.py]; the
+next z is sampled from M's mixture at temperature tau; an episode ends when the done head's
+logit is > 0 [design] or at the step cap. Reward: M's reward head when it has one, else a
+constant per step survived (Doom: +1 [paper sec. 4.2]).
+
+``dream_rollouts`` plays C in the dream for a whole population at once; ``DreamEnv`` wraps a
+single rollout as a ``gymnasium.Env``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from worldmodels.config import ControllerConfig, DreamConfig
+from worldmodels.controller import Controller, features
+from worldmodels.mdnrnn import NumpyMDNRNN, sample_z, sigmoid, split_output
+
+
+class VectorDream:
+    """B dream rollouts stepped together."""
+
+    def __init__(self, rnn: NumpyMDNRNN, initial_mu: np.ndarray, initial_logvar: np.ndarray,
+                 cfg: DreamConfig, rng: np.random.Generator):
+        assert initial_mu.shape == initial_logvar.shape and initial_mu.shape[1] == rnn.cfg.z_size, (
+            initial_mu.shape, initial_logvar.shape, rnn.cfg.z_size)
+        self.rnn, self.cfg, self.rng = rnn, cfg, rng
+        self.initial_mu, self.initial_sigma = initial_mu.astype(np.float32), np.exp(initial_logvar / 2.0)
+
+    def reset(self, batch: int) -> None:
+        idx = self.rng.integers(0, len(self.initial_mu), batch)
+        eps = self.rng.standard_normal((batch, self.rnn.cfg.z_size)).astype(np.float32)
+        self.z = self.initial_mu[idx] + self.initial_sigma[idx] * eps
+        self.h, self.c = self.rnn.initial_state(batch)
+        self.done = np.zeros(batch, bool)
+        self.steps = np.zeros(batch, np.int64)
+        self.total_reward = np.zeros(batch, np.float64)
+
+    @property
+    def active(self) -> np.ndarray:
+        return np.flatnonzero(~self.done)
+
+    def step(self, m_action: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Advance the rollouts ``rows`` (all live) with M's action input (len(rows), A).
+
+        Returns (reward, done) for those rows; state, z and totals update in place.
+        """
+        restart = (self.steps[rows] == 0).astype(np.float32)  # as in training: 1 on an episode's first frame
+        h, c, y = self.rnn.step(self.z[rows], m_action, self.h[rows], self.c[rows], restart)
+        out = split_output(y, self.rnn.cfg)
+        z_next = sample_z(out, self.cfg.temperature, self.rng)
+        steps = self.steps[rows] + 1
+        done = steps >= self.cfg.max_steps
+        if out.done_logit is not None:
+            done |= out.done_logit > 0.0
+        reward = out.reward if out.reward is not None else np.full(len(rows), self.cfg.reward_per_step)
+        self.h[rows], self.c[rows], self.z[rows] = h, c, z_next
+        self.steps[rows] = steps
+        self.done[rows] = done
+        self.total_reward[rows] += reward
+        return reward, done
+
+
+def dream_rollouts(rnn: NumpyMDNRNN, controller_cfg: ControllerConfig, params: np.ndarray,
+                   initial_mu: np.ndarray, initial_logvar: np.ndarray, dream_cfg: DreamConfig,
+                   seeds: np.ndarray, max_len: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Play C (one parameter set per candidate) in the dream: n candidates x E episodes at once.
+
+    ``params`` (n, num_params), ``seeds`` (n, E) -> (rewards (n, E), steps (n, E)). The whole
+    batch shares one random stream seeded from ``seeds``, so results are reproducible.
+    """
+    params = np.atleast_2d(np.asarray(params, np.float32))
+    n, n_episodes = seeds.shape
+    assert params.shape == (n, controller_cfg.num_params), (params.shape, n, controller_cfg.num_params)
+    rng = np.random.default_rng(np.asarray(seeds, np.int64).ravel().tolist())
+    if max_len:
+        dream_cfg = DreamConfig(dream_cfg.temperature, min(dream_cfg.max_steps, max_len), dream_cfg.reward_per_step)
+    dream = VectorDream(rnn, initial_mu, initial_logvar, dream_cfg, rng)
+    dream.reset(n * n_episodes)
+    controller = Controller(controller_cfg, params)
+    candidate = np.repeat(np.arange(n), n_episodes)
+    while True:
+        rows = dream.active
+        if len(rows) == 0:
+            break
+        x = features(controller_cfg, dream.z[rows], dream.h[rows], dream.c[rows])
+        _, m_action = controller.act(x, rows=candidate[rows])
+        dream.step(m_action, rows)
+    return dream.total_reward.reshape(n, n_episodes), dream.steps.reshape(n, n_episodes)
+
+
+class DreamEnv(gym.Env):
+    """One dream rollout as a gymnasium environment.
+
+    Observation: C's features (z[, c], h) as float32; action: M's action input, a Box in
+    [-1, 1]^A, or Discrete(A) for one-hot (argmax) controllers.
+    """
+
+    metadata = {"render_modes": []}
+
+    def __init__(self, rnn: NumpyMDNRNN, initial_mu: np.ndarray, initial_logvar: np.ndarray,
+                 dream_cfg: DreamConfig, controller_cfg: ControllerConfig):
+        self.rnn, self.controller_cfg, self.dream_cfg = rnn, controller_cfg, dream_cfg
+        self.initial = (initial_mu, initial_logvar)
+        a = rnn.cfg.action_size
+        self.one_hot = controller_cfg.action_mode == "argmax"
+        self.action_space = gym.spaces.Discrete(a) if self.one_hot else gym.spaces.Box(-1.0, 1.0, (a,), np.float32)
+        self.observation_space = gym.spaces.Box(-np.inf, np.inf, (controller_cfg.input_size,), np.float32)
+        self._dream: VectorDream | None = None
+
+    def _obs(self) -> np.ndarray:
+        d = self._dream
+        return features(self.controller_cfg, d.z, d.h, d.c)[0].astype(np.float32)
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        self._dream = VectorDream(self.rnn, *self.initial, self.dream_cfg, self.np_random)
+        self._dream.reset(1)
+        return self._obs(), {}
+
+    def step(self, action):
+        assert self._dream is not None, "call reset() first"
+        if self.one_hot:
+            m_action = np.eye(self.rnn.cfg.action_size, dtype=np.float32)[[int(action)]]
+        else:
+            m_action = np.asarray(action, np.float32).reshape(1, -1)
+        reward, done = self._dream.step(m_action, np.array([0]))
+        truncated = bool(self._dream.steps[0] >= self.dream_cfg.max_steps)
+        terminated = bool(done[0]) and not truncated
+        return self._obs(), float(reward[0]), terminated, truncated, {"done_probability": None}
+
+    def decode_frame(self, vae) -> np.ndarray:
+        """V's picture of the current dream z (64x64xC float in [0,1]), for videos."""
+        return vae.decode(self._dream.z[:1])[0]
+
+
+__all__ = ["VectorDream", "dream_rollouts", "DreamEnv", "sigmoid"]

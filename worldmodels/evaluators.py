@@ -1,0 +1,66 @@
+"""Evaluators for ``estool``: C's candidates scored in M's dream or in the real environment.
+
+Both satisfy ``estool.pool.Evaluator``: ``evaluate(params (n, P), seeds (n, E), max_len,
+train_mode) -> (rewards (n, E), steps (n, E))``, all of a worker's candidates x episodes in one
+call. They load V / M from files when built (once per worker) and never import TensorFlow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+
+from worldmodels.config import EnvSpec
+from worldmodels.dream import dream_rollouts
+from worldmodels.formats import read_initial_z
+from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights
+from worldmodels.rollout import Agent, real_rollouts
+from worldmodels.vae import NumpyVAE, load_weights
+
+
+def load_agent(spec: EnvSpec, vae_path: Path, rnn_path: Path, action_mask=None) -> Agent:
+    vae = NumpyVAE(load_weights(vae_path, spec.vae), spec.vae)
+    rnn = NumpyMDNRNN(RNNWeights.load(rnn_path, spec.rnn), spec.rnn)
+    return Agent(vae=vae, rnn=rnn, controller_cfg=spec.controller, action_mask=action_mask)
+
+
+class DreamEvaluator:
+    """C inside M's dream at temperature ``spec.dream.temperature``."""
+
+    def __init__(self, spec: EnvSpec, rnn_path: Path, initial_z_path: Path, temperature: float | None = None):
+        from dataclasses import replace
+        self.spec = spec
+        self.dream_cfg = spec.dream if temperature is None else replace(spec.dream, temperature=temperature)
+        self.rnn = NumpyMDNRNN(RNNWeights.load(rnn_path, spec.rnn), spec.rnn)
+        self.initial_mu, self.initial_logvar = read_initial_z(initial_z_path, spec.rnn.z_size)
+
+    def evaluate(self, params: np.ndarray, seeds: np.ndarray, max_len: int = 0, train_mode: bool = True):
+        return dream_rollouts(self.rnn, self.spec.controller, params, self.initial_mu, self.initial_logvar,
+                              self.dream_cfg, seeds, max_len=max_len)
+
+
+class RealEvaluator:
+    """C (with V and M) in the real environment, ``num_envs`` games in lockstep."""
+
+    def __init__(self, spec: EnvSpec, make_env: Callable[[], gym.Env], vae_path: Path, rnn_path: Path,
+                 num_envs: int = 8, action_mask=None):
+        self.agent = load_agent(spec, vae_path, rnn_path, action_mask)
+        self.make_env = make_env
+        self.num_envs = num_envs
+        self.envs: list[gym.Env] = []
+
+    def evaluate(self, params: np.ndarray, seeds: np.ndarray, max_len: int = 0, train_mode: bool = True):
+        needed = min(self.num_envs, seeds.size)
+        while len(self.envs) < needed:  # games are kept between calls: starting one costs time
+            self.envs.append(self.make_env())
+        rewards, steps, _ = real_rollouts(self.agent, self.make_env, params, seeds, max_len=max_len,
+                                          envs=self.envs[:needed])
+        return rewards, steps
+
+    def close(self) -> None:
+        for env in self.envs:
+            env.close()
+        self.envs = []

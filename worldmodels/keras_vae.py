@@ -1,0 +1,99 @@
+"""V as Keras 3 models (training). Uses ``keras.ops`` only, so any Keras backend trains it.
+
+Layer names match ``vae.LAYER_ORDER`` so weights move between Keras, ``vae.npz`` and the
+original ``vae.json`` by name.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from worldmodels.config import VAEConfig
+from worldmodels.vae import DECODER_DECONVS, ENCODER_CONVS, FLAT_SIZE, IMAGE_SIZE, LAYER_ORDER, STRIDE, VAEWeights
+
+
+@keras.saving.register_keras_serializable(package="worldmodels")
+class Sampling(layers.Layer):
+    """z = mu + exp(logvar / 2) * eps, eps ~ N(0, I) [orig vae.py]."""
+
+    def __init__(self, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs):
+        mu, logvar = inputs
+        eps = keras.random.normal(ops.shape(mu), seed=self.seed_generator)
+        return mu + ops.exp(logvar / 2.0) * eps
+
+
+def build_encoder(cfg: VAEConfig) -> keras.Model:
+    x_in = keras.Input((IMAGE_SIZE, IMAGE_SIZE, cfg.channels), name="x")
+    h = x_in
+    for name, filters, k in ENCODER_CONVS:
+        h = layers.Conv2D(filters, k, strides=STRIDE, padding="valid", activation="relu", name=name)(h)
+    h = layers.Flatten()(h)
+    mu = layers.Dense(cfg.z_size, name="enc_fc_mu")(h)
+    logvar = layers.Dense(cfg.z_size, name="enc_fc_log_var")(h)
+    return keras.Model(x_in, [mu, logvar], name="encoder")
+
+
+def build_decoder(cfg: VAEConfig) -> keras.Model:
+    z_in = keras.Input((cfg.z_size,), name="z")
+    h = layers.Dense(FLAT_SIZE, name="dec_fc")(z_in)  # no activation [orig vae.py]
+    h = layers.Reshape((1, 1, FLAT_SIZE))(h)
+    for name, filters, k in DECODER_DECONVS:
+        last = filters is None
+        h = layers.Conv2DTranspose(cfg.channels if last else filters, k, strides=STRIDE, padding="valid",
+                                   activation="sigmoid" if last else "relu", name=name)(h)
+    return keras.Model(z_in, h, name="decoder")
+
+
+def build_vae(cfg: VAEConfig, seed: int | None = None) -> tuple[keras.Model, keras.Model, keras.Model]:
+    """Return (train_model, encoder, decoder).
+
+    ``train_model`` maps x to one packed tensor [reconstruction (flattened), mu, logvar] so that
+    ``vae_loss`` can be a plain Keras loss and ``fit`` works on every backend.
+    """
+    encoder, decoder = build_encoder(cfg), build_decoder(cfg)
+    x_in = keras.Input((IMAGE_SIZE, IMAGE_SIZE, cfg.channels), name="x")
+    mu, logvar = encoder(x_in)
+    z = Sampling(seed=seed, name="sampling")([mu, logvar])
+    y = decoder(z)
+    packed = layers.Concatenate(name="packed")([layers.Flatten()(y), mu, logvar])
+    return keras.Model(x_in, packed, name="vae"), encoder, decoder
+
+
+def make_vae_loss(cfg: VAEConfig):
+    """Per-image loss: sum of squared error + max(KL, kl_tolerance * z_size) [orig vae.py]."""
+    n_pixels = IMAGE_SIZE * IMAGE_SIZE * cfg.channels
+    kl_floor = cfg.kl_tolerance * cfg.z_size
+
+    def vae_loss(x, packed):
+        x = ops.reshape(ops.cast(x, "float32"), (-1, n_pixels))
+        y = packed[:, :n_pixels]
+        mu = packed[:, n_pixels:n_pixels + cfg.z_size]
+        logvar = packed[:, n_pixels + cfg.z_size:]
+        r_loss = ops.sum(ops.square(x - y), axis=1)
+        kl = -0.5 * ops.sum(1.0 + logvar - ops.square(mu) - ops.exp(logvar), axis=1)
+        return r_loss + ops.maximum(kl, kl_floor)
+
+    return vae_loss
+
+
+def get_weights(encoder: keras.Model, decoder: keras.Model) -> VAEWeights:
+    out: VAEWeights = {}
+    for model in (encoder, decoder):
+        for layer in model.layers:
+            if layer.name in LAYER_ORDER:
+                kernel, bias = layer.get_weights()
+                out[layer.name] = (np.asarray(kernel), np.asarray(bias))
+    return out
+
+
+def set_weights(encoder: keras.Model, decoder: keras.Model, weights: VAEWeights) -> None:
+    for model in (encoder, decoder):
+        for layer in model.layers:
+            if layer.name in LAYER_ORDER:
+                layer.set_weights([weights[layer.name][0], weights[layer.name][1]])

@@ -1,0 +1,169 @@
+"""Train M on ``series/series.npz`` and export ``rnn.npz``.
+
+Batches (DESIGN.md sec. 3, [orig] rnn_train.py / doomrnn.py):
+* episode-aligned (CarRacing): each sequence is one episode's first ``seq_len + 1`` frames
+  (inputs 0..seq_len-1, targets 1..seq_len); shorter episodes are zero-padded and masked.
+* streams (Doom): all episodes laid end to end, cut at a random offset every epoch into windows
+  of ``seq_len + 1``; the restart flag resets M's state at every episode start.
+z is re-sampled from (mu, logvar) for every batch [orig], never taken as mu.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from worldmodels.config import RNNConfig
+from worldmodels.data import Series
+from worldmodels.fileio import WorldModelsError
+
+
+@dataclass(frozen=True)
+class RNNTrainConfig:
+    rnn: RNNConfig
+    series_path: Path
+    out_dir: Path
+    epochs: int = 20
+    """Passes over the series (the paper trains M for 20 epochs [paper sec. A.2])."""
+    steps_per_epoch: int | None = None
+    """Batches per epoch; None: as many as the series holds."""
+    seed: int = 0
+    fresh: bool = False
+    tensorboard: bool = True
+
+
+class SequenceBatches:
+    """Builds (inputs, targets, weights) batches from a ``Series`` for ``cfg``."""
+
+    def __init__(self, series: Series, cfg: RNNConfig, seed: int = 0):
+        self.s, self.cfg = series, cfg
+        self.rng = np.random.default_rng(seed)
+        self.mu = series.mu.astype(np.float32)
+        self.sigma = np.exp(series.logvar.astype(np.float32) / 2.0)
+        self.action = series.action.astype(np.float32).reshape(len(self.mu), -1)
+        if self.action.shape[1] != cfg.action_size:
+            raise WorldModelsError(f"series actions have width {self.action.shape[1]}, M expects {cfg.action_size}")
+        if self.mu.shape[1] != cfg.z_size:
+            raise WorldModelsError(f"series z has width {self.mu.shape[1]}, M expects {cfg.z_size}: "
+                                   f"was it encoded with another V?")
+        self.restart = series.restart
+        self.reward = series.reward if series.reward is not None else np.zeros(len(self.mu), np.float32)
+
+    def num_windows(self) -> int:
+        if self.cfg.episode_aligned:
+            return len(self.s.episode_lengths)
+        return max(0, (len(self.mu) - 1) // self.cfg.seq_len)
+
+    def steps_per_epoch(self) -> int:
+        return max(1, self.num_windows() // self.cfg.batch_size)
+
+    def _windows(self) -> np.ndarray:
+        """Start index and length of every window of one epoch, shuffled."""
+        t = self.cfg.seq_len + 1
+        if self.cfg.episode_aligned:
+            starts = self.s.episode_starts
+            lengths = np.minimum(self.s.episode_lengths, t)
+        else:
+            offset = int(self.rng.integers(0, self.cfg.seq_len))
+            n = (len(self.mu) - offset - 1) // self.cfg.seq_len
+            if n < 1:
+                offset, n = 0, 1
+            starts = offset + self.cfg.seq_len * np.arange(n)
+            lengths = np.minimum(t, len(self.mu) - starts)
+        order = self.rng.permutation(len(starts))
+        return np.stack([starts[order], lengths[order]], axis=1)
+
+    def batch(self, windows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        cfg, t = self.cfg, self.cfg.seq_len
+        b = len(windows)
+        z = np.zeros((b, t + 1, cfg.z_size), np.float32)
+        a = np.zeros((b, t + 1, cfg.action_size), np.float32)
+        restart = np.zeros((b, t + 1), np.float32)
+        reward = np.zeros((b, t + 1), np.float32)
+        valid = np.zeros((b, t + 1), np.float32)
+        for k, (start, length) in enumerate(windows):
+            sl = slice(start, start + length)
+            eps = self.rng.standard_normal((length, cfg.z_size)).astype(np.float32)
+            z[k, :length] = self.mu[sl] + self.sigma[sl] * eps
+            a[k, :length], restart[k, :length] = self.action[sl], self.restart[sl]
+            reward[k, :length], valid[k, :length] = self.reward[sl], 1.0
+        parts = [z[:, :-1], a[:, :-1]] + ([restart[:, :-1, None]] if cfg.use_restart else [])
+        x = np.concatenate(parts, axis=-1)
+        targets = [z[:, 1:]]
+        if cfg.done_head:
+            targets.append(restart[:, 1:, None])  # the next frame starts a new episode = this one ended
+        if cfg.reward_head:
+            targets.append(reward[:, :-1, None])
+        weights = valid[:, 1:]
+        return x, np.concatenate(targets, axis=-1), weights
+
+    def epochs(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Endless batches, one shuffled epoch after another (full batches only)."""
+        bs = self.cfg.batch_size
+        while True:
+            windows = self._windows()
+            if len(windows) < bs:  # tiny data: sample windows with replacement to fill a batch
+                windows = windows[self.rng.integers(0, len(windows), bs)]
+            for i in range(0, len(windows) - bs + 1, bs):
+                yield self.batch(windows[i:i + bs])
+
+
+def add_arguments(parser: argparse.ArgumentParser, defaults: RNNTrainConfig) -> None:
+    parser.add_argument("--epochs", type=int, default=defaults.epochs)
+    parser.add_argument("--steps_per_epoch", type=int, default=defaults.steps_per_epoch)
+    parser.add_argument("--batch_size", type=int, default=defaults.rnn.batch_size)
+    parser.add_argument("--seq_len", type=int, default=defaults.rnn.seq_len)
+    parser.add_argument("--series", type=Path, default=defaults.series_path)
+    parser.add_argument("--out_dir", type=Path, default=defaults.out_dir)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
+
+
+def config_from_args(args: argparse.Namespace, defaults: RNNTrainConfig) -> RNNTrainConfig:
+    for name in ("epochs", "batch_size", "seq_len"):
+        if getattr(args, name) < 1:
+            raise WorldModelsError(f"--{name} must be >= 1, got {getattr(args, name)}")
+    return replace(defaults, rnn=replace(defaults.rnn, batch_size=args.batch_size, seq_len=args.seq_len),
+                   epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, series_path=args.series,
+                   out_dir=args.out_dir, seed=args.seed, fresh=args.fresh)
+
+
+def train(cfg: RNNTrainConfig) -> Path:
+    from worldmodels.pipeline.training import silence_tensorflow
+    silence_tensorflow()
+    series = Series.load(cfg.series_path, step_hint="series.py")
+    data = SequenceBatches(series, cfg.rnn, seed=cfg.seed)
+    steps = cfg.steps_per_epoch or data.steps_per_epoch()
+
+    import keras
+
+    from worldmodels import keras_mdnrnn
+    from worldmodels.pipeline import training
+
+    keras.utils.set_random_seed(cfg.seed)
+    model = keras_mdnrnn.build_mdnrnn(cfg.rnn)
+    keras_mdnrnn.compile_mdnrnn(model, cfg.rnn)
+    model.build((None, None, cfg.rnn.input_size))
+    model.optimizer.build(model.trainable_variables)
+    cfg.out_dir.mkdir(parents=True, exist_ok=True)
+    done = training.resume_epoch(model, cfg.out_dir, steps, cfg.fresh)
+    out = cfg.out_dir / "rnn.npz"
+
+    def export() -> None:
+        keras_mdnrnn.get_weights(model).save(out, cfg.rnn)
+
+    if done >= cfg.epochs:
+        print(f"M already trained for {done} epochs ({out}); pass --fresh to retrain")
+        return out
+    print(f"M: {len(series.episode_lengths)} episodes, {len(series.mu)} frames; {steps} batches of "
+          f"{cfg.rnn.batch_size} x {cfg.rnn.seq_len} per epoch, epochs {done + 1}..{cfg.epochs}")
+    start = time.time()
+    model.fit(data.epochs(), steps_per_epoch=steps, epochs=cfg.epochs, initial_epoch=done,
+              callbacks=training.callbacks(cfg.out_dir, export, steps, cfg.tensorboard), verbose=2)
+    print(f"M trained in {time.time() - start:.0f} s -> {out}")
+    return out

@@ -1,0 +1,119 @@
+"""Train V on frames streamed from ``record/`` (bounded memory) and export ``vae.npz``.
+
+[orig] vae_train.py: Adam 1e-4, batch 100, 10 epochs over every frame. On a 2-core CPU the
+budget is set by ``max_frames`` (frames per epoch) and ``epochs``; see each environment's README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from worldmodels.config import VAEConfig
+from worldmodels.data import FrameStream, list_episodes
+from worldmodels.fileio import WorldModelsError
+from worldmodels.vae import IMAGE_SIZE, save_weights
+
+
+@dataclass(frozen=True)
+class VAETrainConfig:
+    vae: VAEConfig
+    record_dir: Path
+    out_dir: Path
+    """Gets vae.npz, checkpoints and TensorBoard logs."""
+    max_frames: int | None = None
+    """Frames per epoch (None: all). A subset keeps V's cost bounded on a CPU."""
+    max_episodes: int | None = None
+    """Use only the first N episode files (None: all)."""
+    pool_episodes: int = 32
+    """Episodes held in memory at once by the streaming loader."""
+    seed: int = 0
+    fresh: bool = False
+    """Ignore an existing checkpoint and start over."""
+    tensorboard: bool = True
+
+
+def add_arguments(parser: argparse.ArgumentParser, defaults: VAETrainConfig) -> None:
+    parser.add_argument("--epochs", type=int, default=defaults.vae.epochs)
+    parser.add_argument("--batch_size", type=int, default=defaults.vae.batch_size)
+    parser.add_argument("--max_frames", type=int, default=defaults.max_frames, help="frames per epoch")
+    parser.add_argument("--max_episodes", type=int, default=defaults.max_episodes)
+    parser.add_argument("--record_dir", type=Path, default=defaults.record_dir)
+    parser.add_argument("--out_dir", type=Path, default=defaults.out_dir)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
+
+
+def config_from_args(args: argparse.Namespace, defaults: VAETrainConfig) -> VAETrainConfig:
+    if args.epochs < 1 or args.batch_size < 1:
+        raise WorldModelsError(f"--epochs and --batch_size must be >= 1, got {args.epochs}, {args.batch_size}")
+    return replace(defaults, vae=replace(defaults.vae, epochs=args.epochs, batch_size=args.batch_size),
+                   max_frames=args.max_frames, max_episodes=args.max_episodes, record_dir=args.record_dir,
+                   out_dir=args.out_dir, seed=args.seed, fresh=args.fresh)
+
+
+def readable_episodes(files: list[Path]) -> tuple[list[Path], int]:
+    """Files whose header reads, and their total frames; corrupt ones are named and skipped."""
+    from worldmodels.data import episode_length
+    good, total = [], 0
+    for f in files:
+        try:
+            total += episode_length(f)
+            good.append(f)
+        except WorldModelsError as err:
+            print(f"warning: skipping {err}")
+    return good, total
+
+
+def train(cfg: VAETrainConfig) -> Path:
+    """Train (resuming when a checkpoint exists) and return the path of ``vae.npz``."""
+    from worldmodels.pipeline.training import silence_tensorflow
+    silence_tensorflow()
+    files = list_episodes(cfg.record_dir, step_hint="extract.py (or extract.bash)")
+    if cfg.max_episodes:
+        files = files[:cfg.max_episodes]
+    files, total = readable_episodes(files)
+    per_epoch = min(total, cfg.max_frames) if cfg.max_frames else total
+    steps = per_epoch // cfg.vae.batch_size
+    if steps < 1:
+        raise WorldModelsError(f"only {total} frames in {cfg.record_dir}: need at least one batch of "
+                               f"{cfg.vae.batch_size}; extract more episodes")
+
+    import keras
+
+    from worldmodels import keras_vae
+    from worldmodels.pipeline import training
+
+    keras.utils.set_random_seed(cfg.seed)
+    model, encoder, decoder = keras_vae.build_vae(cfg.vae, seed=cfg.seed)
+    model.compile(optimizer=keras.optimizers.Adam(cfg.vae.learning_rate), loss=keras_vae.make_vae_loss(cfg.vae))
+    cfg.out_dir.mkdir(parents=True, exist_ok=True)
+    done = training.resume_epoch(model, cfg.out_dir, steps, cfg.fresh)
+    out = cfg.out_dir / "vae.npz"
+
+    def export() -> None:
+        save_weights(out, keras_vae.get_weights(encoder, decoder), cfg.vae)
+
+    if done >= cfg.vae.epochs:
+        print(f"V already trained for {done} epochs ({out}); pass --fresh to retrain")
+        return out
+    stream = FrameStream(files, cfg.vae.batch_size, cfg.pool_episodes, max_frames=per_epoch, seed=cfg.seed + done)
+
+    def batches():
+        while True:
+            for batch in stream.epoch():
+                x = batch.astype(np.float32) / 255.0
+                assert x.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE, cfg.vae.channels), x.shape
+                yield x, x
+
+    print(f"V: {len(files)} episodes, {total} frames; {steps} batches of {cfg.vae.batch_size} per epoch, "
+          f"epochs {done + 1}..{cfg.vae.epochs}")
+    start = time.time()
+    model.fit(batches(), steps_per_epoch=steps, epochs=cfg.vae.epochs, initial_epoch=done,
+              callbacks=training.callbacks(cfg.out_dir, export, steps, cfg.tensorboard), verbose=2)
+    print(f"V trained in {time.time() - start:.0f} s -> {out}")
+    return out

@@ -1,0 +1,114 @@
+"""The agent (V + M + C) acting in a real environment, many games stepped in lockstep.
+
+Per step, the frames of every live game are encoded by V in one batched call, C acts on
+(z[, c], h) and M advances its state on (z, M's action) [orig model.py]. z is sampled from V's
+posterior (mu + sigma * eps) as the original's model.py did. Rollouts are numpy only: no
+TensorFlow in a worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import gymnasium as gym
+import numpy as np
+
+from worldmodels.config import ControllerConfig
+from worldmodels.controller import Controller, features
+from worldmodels.mdnrnn import NumpyMDNRNN
+from worldmodels.vae import NumpyVAE
+
+
+@dataclass
+class Agent:
+    """V, M and C's configuration; C's parameters are given per rollout."""
+
+    vae: NumpyVAE
+    rnn: NumpyMDNRNN
+    controller_cfg: ControllerConfig
+    action_mask: Callable[[dict], np.ndarray] | None = None
+    """For masked discrete games: info dict -> boolean mask of valid actions."""
+
+
+@dataclass
+class _Slot:
+    env: gym.Env
+    job: int = -1
+    obs: np.ndarray | None = None
+    info: dict = field(default_factory=dict)
+    frames: list = field(default_factory=list)
+
+
+def real_rollouts(agent: Agent, make_env: Callable[[], gym.Env], params: np.ndarray, seeds: np.ndarray,
+                  max_len: int = 0, num_envs: int = 8, z_noise: bool = True,
+                  record_frames: bool = False, envs: list[gym.Env] | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, list[list[np.ndarray]]]:
+    """Play n candidates x E episodes (``params`` (n, P), ``seeds`` (n, E)) in real games.
+
+    ``num_envs`` games run in lockstep; each takes the next episode when its own ends.
+    Returns rewards (n, E), steps (n, E) and, with ``record_frames``, each episode's rendered
+    frames (env.render()).
+    """
+    params = np.atleast_2d(np.asarray(params, np.float32))
+    n, n_episodes = seeds.shape
+    cfg = agent.controller_cfg
+    assert params.shape == (n, cfg.num_params), (params.shape, (n, cfg.num_params))
+    jobs = [(i, e) for i in range(n) for e in range(n_episodes)]
+    controller = Controller(cfg, params)
+    rewards = np.zeros((n, n_episodes))
+    steps = np.zeros((n, n_episodes), np.int64)
+    frames: list[list[np.ndarray]] = [[] for _ in jobs]
+    own_envs = envs is None
+    slots = [_Slot(env) for env in (envs if envs is not None else [make_env() for _ in range(min(num_envs, len(jobs)))])]
+    rng = np.random.default_rng(np.asarray(seeds, np.int64).ravel().tolist())
+    h_all, c_all = agent.rnn.initial_state(len(slots))
+    next_job = 0
+
+    def start(slot_idx: int) -> None:
+        nonlocal next_job
+        slot = slots[slot_idx]
+        slot.job = next_job if next_job < len(jobs) else -1
+        if slot.job < 0:
+            return
+        i, e = jobs[slot.job]
+        next_job += 1
+        slot.obs, slot.info = slot.env.reset(seed=int(seeds[i, e]))
+        h_all[slot_idx] = 0.0
+        c_all[slot_idx] = 0.0
+        if record_frames:
+            frames[slot.job].append(slot.env.render())
+
+    try:
+        for k in range(len(slots)):
+            start(k)
+        while True:
+            live = [k for k, s in enumerate(slots) if s.job >= 0]
+            if not live:
+                break
+            obs = np.stack([slots[k].obs for k in live])
+            mu, logvar = agent.vae.encode_mu_logvar(obs)
+            z = mu + np.exp(logvar / 2.0) * rng.standard_normal(mu.shape).astype(np.float32) if z_noise else mu
+            h, c = h_all[live], c_all[live]
+            rows = np.array([jobs[slots[k].job][0] for k in live])
+            mask = None
+            if agent.action_mask is not None:
+                mask = np.stack([agent.action_mask(slots[k].info) for k in live])
+            env_action, m_action = controller.act(features(cfg, z, h, c), rows=rows, mask=mask)
+            restart = np.array([steps[jobs[slots[k].job]] == 0 for k in live], np.float32)
+            h_all[live], c_all[live], _ = agent.rnn.step(z, m_action, h, c, restart)
+            for j, k in enumerate(live):
+                slot = slots[k]
+                i, e = jobs[slot.job]
+                slot.obs, reward, terminated, truncated, slot.info = slot.env.step(env_action[j])
+                rewards[i, e] += reward
+                steps[i, e] += 1
+                if record_frames:
+                    frames[slot.job].append(slot.env.render())
+                if terminated or truncated or (max_len and steps[i, e] >= max_len):
+                    start(k)
+    finally:
+        if own_envs:
+            for slot in slots:
+                slot.env.close()
+    return rewards, steps, frames

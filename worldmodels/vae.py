@@ -1,0 +1,179 @@
+"""V: the convolutional VAE's layout, weight I/O and numpy forward passes (no TensorFlow).
+
+Architecture (DESIGN.md sec. 3, [orig] vae.py): 64x64xC input; encoder conv 32/64/128/256,
+kernel 4, stride 2, valid, ReLU (spatial 31, 14, 6, 2) -> flatten 1024 -> dense mu, logvar;
+decoder dense z -> 1024 -> 1x1x1024 -> deconv 128 k5, 64 k5, 32 k6 (ReLU), C k6 (sigmoid),
+all stride 2 (spatial 5, 13, 30, 64). Kernels use the TF/Keras layouts: conv [kh,kw,in,out],
+deconv [kh,kw,out,in]. The Keras model lives in ``keras_vae.py``; rollouts use ``NumpyVAE``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from worldmodels.config import VAEConfig
+from worldmodels.fileio import WorldModelsError, atomic_savez
+
+# (name, filters, kernel) in the original's creation order, which is also vae.json's order.
+ENCODER_CONVS = (("enc_conv1", 32, 4), ("enc_conv2", 64, 4), ("enc_conv3", 128, 4), ("enc_conv4", 256, 4))
+DECODER_DECONVS = (("dec_deconv1", 128, 5), ("dec_deconv2", 64, 5), ("dec_deconv3", 32, 6), ("dec_deconv4", None, 6))
+STRIDE = 2
+IMAGE_SIZE = 64
+FLAT_SIZE = 1024  # 2 x 2 x 256 after the encoder [orig vae.py]
+LAYER_ORDER = ("enc_conv1", "enc_conv2", "enc_conv3", "enc_conv4", "enc_fc_mu", "enc_fc_log_var",
+               "dec_fc", "dec_deconv1", "dec_deconv2", "dec_deconv3", "dec_deconv4")
+
+
+def weight_shapes(cfg: VAEConfig) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
+    """(kernel shape, bias shape) of every layer, in vae.json order."""
+    shapes: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+    in_ch = cfg.channels
+    for name, filters, k in ENCODER_CONVS:
+        shapes[name] = ((k, k, in_ch, filters), (filters,))
+        in_ch = filters
+    shapes["enc_fc_mu"] = ((FLAT_SIZE, cfg.z_size), (cfg.z_size,))
+    shapes["enc_fc_log_var"] = ((FLAT_SIZE, cfg.z_size), (cfg.z_size,))
+    shapes["dec_fc"] = ((cfg.z_size, FLAT_SIZE), (FLAT_SIZE,))
+    in_ch = FLAT_SIZE
+    for name, filters, k in DECODER_DECONVS:
+        out_ch = cfg.channels if filters is None else filters
+        shapes[name] = ((k, k, out_ch, in_ch), (out_ch,))
+        in_ch = out_ch
+    return shapes
+
+
+def num_params(cfg: VAEConfig) -> int:
+    return sum(int(np.prod(k)) + int(np.prod(b)) for k, b in weight_shapes(cfg).values())
+
+
+VAEWeights = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def check_weights(weights: VAEWeights, cfg: VAEConfig, source: str = "VAE weights") -> None:
+    """Raise a one-line error when a layer is missing or has the wrong shape for ``cfg``."""
+    for name, (k_shape, b_shape) in weight_shapes(cfg).items():
+        if name not in weights:
+            raise WorldModelsError(f"{source}: layer {name} missing")
+        kernel, bias = weights[name]
+        if kernel.shape != k_shape or bias.shape != b_shape:
+            raise WorldModelsError(
+                f"{source}: {name} has shapes {kernel.shape}/{bias.shape}, expected {k_shape}/{b_shape} "
+                f"for z_size={cfg.z_size}, channels={cfg.channels}; are these weights for another environment?")
+
+
+def save_weights(path: str | Path, weights: VAEWeights, cfg: VAEConfig, dtype: str = "float32") -> None:
+    """Write ``vae.npz``: ``<layer>/kernel`` and ``<layer>/bias`` arrays (atomic)."""
+    check_weights(weights, cfg)
+    arrays = {}
+    for name in LAYER_ORDER:
+        kernel, bias = weights[name]
+        arrays[f"{name}/kernel"] = kernel.astype(dtype)
+        arrays[f"{name}/bias"] = bias.astype(dtype)
+    arrays["config"] = np.array([cfg.z_size, cfg.channels], np.int64)
+    atomic_savez(path, **arrays)
+
+
+def load_weights(path: str | Path, cfg: VAEConfig, step_hint: str = "vae_train.py") -> VAEWeights:
+    """Read ``vae.npz`` (or an original ``vae.json``) and check it fits ``cfg``."""
+    path = Path(path)
+    if not path.is_file():
+        raise WorldModelsError(f"no VAE weights at {path}: run {step_hint} first")
+    if path.suffix == ".json":
+        from worldmodels.formats import read_vae_json
+        return read_vae_json(path, cfg)
+    try:
+        with np.load(path) as data:
+            weights = {name: (data[f"{name}/kernel"].astype(np.float32), data[f"{name}/bias"].astype(np.float32))
+                       for name in LAYER_ORDER if f"{name}/kernel" in data.files}
+    except (OSError, ValueError, EOFError, KeyError) as err:
+        raise WorldModelsError(f"VAE weights {path} are corrupt ({err}); re-run {step_hint}") from err
+    check_weights(weights, cfg, source=f"VAE weights {path}")
+    return weights
+
+
+def _conv2d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """Valid conv, stride 2, as a strided im2col matmul. x (B,H,W,Cin), kernel [kh,kw,Cin,Cout]."""
+    k = kernel.shape[0]
+    patches = sliding_window_view(x, (k, k), axis=(1, 2))[:, ::STRIDE, ::STRIDE]  # B,Ho,Wo,Cin,kh,kw
+    w = kernel.transpose(2, 0, 1, 3).reshape(-1, kernel.shape[3])  # (Cin*kh*kw, Cout)
+    b, ho, wo = patches.shape[:3]
+    out = patches.reshape(b * ho * wo, -1) @ w
+    return (out + bias).reshape(b, ho, wo, -1)
+
+
+def _deconv2d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """Valid transposed conv, stride 2: each kernel tap scatters one matmul into the output.
+
+    x (B,H,W,Cin), kernel [kh,kw,Cout,Cin] (TF layout); output side (H-1)*2 + k.
+    """
+    b, h, w, _ = x.shape
+    k, _, c_out, _ = kernel.shape
+    out = np.zeros((b, (h - 1) * STRIDE + k, (w - 1) * STRIDE + k, c_out), np.float32)
+    for i in range(k):
+        for j in range(k):
+            out[:, i:i + STRIDE * h:STRIDE, j:j + STRIDE * w:STRIDE] += x @ kernel[i, j].T
+    return out + bias
+
+
+def _relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0.0, out=x)
+
+
+class NumpyVAE:
+    """V's encoder and decoder as batched numpy forward passes (float32), for rollout workers."""
+
+    def __init__(self, weights: VAEWeights, cfg: VAEConfig):
+        check_weights(weights, cfg)
+        self.cfg = cfg
+        self.w = {name: (k.astype(np.float32), b.astype(np.float32)) for name, (k, b) in weights.items()}
+
+    @staticmethod
+    def to_float(frames: np.ndarray) -> np.ndarray:
+        """uint8 [0,255] -> float32 [0,1]; float input is passed through."""
+        if frames.dtype == np.uint8:
+            return frames.astype(np.float32) / 255.0
+        return frames.astype(np.float32, copy=False)
+
+    def encode_mu_logvar(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """frames (B,64,64,C) uint8 or float in [0,1] -> mu, logvar (B, z)."""
+        x = self.to_float(frames)
+        assert x.ndim == 4 and x.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE, self.cfg.channels), x.shape
+        for name, _, _ in ENCODER_CONVS:
+            x = _relu(_conv2d(x, *self.w[name]))
+        flat = x.reshape(len(x), -1)  # NHWC flatten, as Keras' and TF's reshape
+        mu = flat @ self.w["enc_fc_mu"][0] + self.w["enc_fc_mu"][1]
+        logvar = flat @ self.w["enc_fc_log_var"][0] + self.w["enc_fc_log_var"][1]
+        return mu, logvar
+
+    def encode(self, frames: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+        """z = mu + exp(logvar / 2) * eps [orig]; with ``rng=None`` returns mu."""
+        mu, logvar = self.encode_mu_logvar(frames)
+        if rng is None:
+            return mu
+        return (mu + np.exp(logvar / 2.0) * rng.standard_normal(mu.shape)).astype(np.float32)
+
+    def decode(self, z: np.ndarray) -> np.ndarray:
+        """z (B, z_size) -> images (B,64,64,C) float32 in [0,1]."""
+        z = np.asarray(z, np.float32)
+        assert z.ndim == 2 and z.shape[1] == self.cfg.z_size, z.shape
+        x = (z @ self.w["dec_fc"][0] + self.w["dec_fc"][1]).reshape(len(z), 1, 1, FLAT_SIZE)
+        for name, _, _ in DECODER_DECONVS[:-1]:
+            x = _relu(_deconv2d(x, *self.w[name]))
+        logits = _deconv2d(x, *self.w["dec_deconv4"])
+        return 1.0 / (1.0 + np.exp(-logits))
+
+
+def vae_loss_numpy(x: np.ndarray, y: np.ndarray, mu: np.ndarray, logvar: np.ndarray,
+                   kl_tolerance: float) -> tuple[float, float, float]:
+    """Reference loss [orig vae.py]: (total, reconstruction, KL), each averaged over the batch.
+
+    reconstruction = sum of squared error over pixels; KL = -1/2 sum(1 + logvar - mu^2 - e^logvar),
+    floored per image at kl_tolerance * z_size.
+    """
+    r = np.sum(np.square(x - y).reshape(len(x), -1), axis=1)
+    kl = -0.5 * np.sum(1.0 + logvar - np.square(mu) - np.exp(logvar), axis=1)
+    kl = np.maximum(kl, kl_tolerance * mu.shape[1])
+    return float(np.mean(r + kl)), float(np.mean(r)), float(np.mean(kl))
