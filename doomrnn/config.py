@@ -5,11 +5,15 @@ Every doomrnn script reads its defaults from here; nothing else differs per envi
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from worldmodels.config import ControllerConfig, DreamConfig, EnvSpec, Paths, RNNConfig, VAEConfig
 
 HERE = Path(__file__).resolve().parent
+WORKDIR = Path(os.environ.get("DOOMRNN_WORKDIR", HERE))
+"""Where record/, series/, tf_vae/, tf_rnn/, tf_initial_z/ and log/ go (default: this folder).
+Set DOOMRNN_WORKDIR to run the whole pipeline elsewhere (the miniature run does)."""
 
 Z_SIZE = 64            # [paper A.2: Doom z is 64-dimensional]
 HIDDEN = 512           # [paper A.2: LSTM 512 units]
@@ -35,10 +39,20 @@ SPEC = EnvSpec(
         output_size=1, use_bias=False,    # 1088 params, no bias [orig]
         action_mode="thirds", features="zch"),
     dream=DreamConfig(temperature=1.15, max_steps=2100, reward_per_step=1.0),  # [paper tab. 2]
-    paths=Paths(root=HERE),
+    paths=Paths(root=WORKDIR),
 )
 
 # Budgets measured on the 2-core development machine (doomrnn/README.md has the timings).
 VAE_FRAMES_PER_EPOCH = 100_000   # V sees a random 100k-frame subset per epoch
 VAE_EPOCHS = 3                   # 300k images at ~190 images/s ~ 26 min on 2 cores
 RNN_EPOCHS = 20                  # the paper's 20 epochs of M [paper A.2]
+
+# The shipped agent: weights trained by this project's scripts (doomrnn/README.md says how).
+def _shipped():
+    from worldmodels.pipeline.evaluate import ModelFiles
+    trained = HERE / "trained"
+    return ModelFiles(vae=trained / "vae.npz", rnn=trained / "rnn.npz", initial_z=trained / "initial_z.json",
+                      controller=trained / "doomrnn.cma.16.64.best.json")
+
+
+SHIPPED = _shipped()

@@ -27,7 +27,7 @@ from estool.train import TrainConfig, build_parser, config_from_args, launch  # 
 from worldmodels.fileio import cli_main  # noqa: E402
 
 DEFAULTS = TrainConfig(num_worker=64, num_worker_trial=1, num_episode=16, eval_steps=25,
-                       sigma_init=0.1, log_dir=str(HERE / "log"))  # [paper sec. 4.3; orig doomrnn]
+                       sigma_init=0.1, log_dir=str(SPEC.paths.path("log")))  # [paper sec. 4.3; orig doomrnn]
 
 
 def main(argv: list[str] | None = None) -> None:

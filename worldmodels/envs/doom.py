@@ -88,7 +88,7 @@ class DoomTakeCoverEnv(gym.Env):
         size = config.obs_size
         self.observation_space = gym.spaces.Box(0, 255, (size, size, 3), np.uint8)
         self.action_space = gym.spaces.Discrete(3)
-        self._game = make_game(config, visible=False)
+        self._game = make_game(config, visible=render_mode == "human")  # "human": vizdoom's own window
         w, h = config.width_height
         self._frame = np.zeros((h, w, 3), np.uint8)  # last full-resolution frame
         self._obs = np.zeros((size, size, 3), np.uint8)
@@ -128,7 +128,7 @@ class DoomTakeCoverEnv(gym.Env):
         return self._obs.copy(), reward, terminated, truncated, {"steps": self._steps}
 
     def render(self) -> np.ndarray | None:
-        if self.render_mode == "rgb_array":
+        if self.render_mode in ("rgb_array", "human"):
             return self._frame.copy()
         return None
 

@@ -1,0 +1,44 @@
+"""Play the Doom agent (V + M + C) in the real game or in M's dream.
+
+    python model.py doomreal norender                    # 100 real episodes, shipped agent
+    python model.py doomreal render [model.json] [seed]  # one episode: window, or a video file
+    python model.py doomrnn norender --temperature 1.15  # 100 episodes inside the dream
+    python model.py doomreal norender log/doomrnn.cma.16.64.best.json 0 --episodes 20 \\
+        --vae tf_vae/vae.npz --rnn tf_rnn/rnn.npz        # your own training run
+
+Ends with ``seed S average_reward X stdev Y``; episode k uses seed S + k. Defaults load the
+shipped weights in doomrnn/trained/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from functools import partial
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
+
+from doomrnn.config import SHIPPED, SPEC  # noqa: E402
+from worldmodels.fileio import cli_main  # noqa: E402
+from worldmodels.pipeline import evaluate  # noqa: E402
+
+REAL, DREAM = ("doomreal",), ("doomrnn",)  # [orig model.py's environment names]
+
+
+def make_env(render_mode: str | None = None, resolution: str = "160x120"):
+    from worldmodels.envs.doom import make
+    return make(render_mode=render_mode, resolution=resolution)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    evaluate.add_arguments(parser, SHIPPED, REAL, DREAM)
+    parser.add_argument("--resolution", default="160x120", help="real game screen (V saw 160x120 frames)")
+    args = parser.parse_args(argv)
+    evaluate.run(args, SPEC, partial(make_env, resolution=args.resolution), REAL, HERE / "videos")
+
+
+if __name__ == "__main__":
+    cli_main(main)

@@ -1,0 +1,122 @@
+"""``model.py``: play a trained agent in the real environment or in M's dream.
+
+    model.py <real|dream> render   [controller.json] [seed]   # one episode: window or video file
+    model.py <real|dream> norender [controller.json] [seed] [--episodes 100]
+
+``norender`` ends with the line ``seed S average_reward X stdev Y`` [orig model.py's output];
+episode k uses seed S + k, so a seed fixes the whole evaluation (the original ignored seeds).
+``render`` opens the environment's window when there is a display and writes a video file
+(``--video``) when there is none, or always with ``--video``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from worldmodels.config import EnvSpec
+from worldmodels.fileio import WorldModelsError
+from worldmodels.formats import read_controller, read_initial_z
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """The shipped (or freshly trained) V, M, initial z and controller an environment plays with."""
+
+    vae: Path
+    rnn: Path
+    initial_z: Path
+    controller: Path
+
+
+def add_arguments(parser: argparse.ArgumentParser, files: ModelFiles, real_names: tuple[str, ...],
+                  dream_names: tuple[str, ...]) -> None:
+    parser.add_argument("where", choices=real_names + dream_names,
+                        help=f"{'/'.join(real_names)}: the real environment; {'/'.join(dream_names)}: M's dream")
+    parser.add_argument("mode", choices=("render", "norender"))
+    parser.add_argument("controller", nargs="?", type=Path, default=files.controller,
+                        help="best.json or params .json (default: the shipped controller)")
+    parser.add_argument("seed", nargs="?", type=int, default=0)
+    parser.add_argument("--episodes", type=int, default=None, help="norender: episodes (default 100)")
+    parser.add_argument("--vae", type=Path, default=files.vae)
+    parser.add_argument("--rnn", type=Path, default=files.rnn)
+    parser.add_argument("--initial_z", type=Path, default=files.initial_z)
+    parser.add_argument("--temperature", type=float, default=None, help="dream: tau (default: the env's)")
+    parser.add_argument("--video", type=Path, default=None, help="render: write this .mp4/.gif")
+    parser.add_argument("--num_envs", type=int, default=8, help="real: games played in lockstep")
+    parser.add_argument("--max_steps", type=int, default=0, help="cap each episode (0: the env's own)")
+
+
+def summary_line(seed: int, rewards: np.ndarray) -> str:
+    return f"seed {seed} average_reward {np.mean(rewards):.2f} stdev {np.std(rewards):.2f}"
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., object], real_names: tuple[str, ...],
+        default_video_dir: Path) -> np.ndarray:
+    """Evaluate or render as ``args`` says; returns the episode rewards."""
+    from worldmodels.evaluators import load_agent
+
+    episodes = 1 if args.mode == "render" else (args.episodes or 100)
+    if episodes < 1:
+        raise WorldModelsError(f"--episodes must be >= 1, got {episodes}")
+    params = read_controller(args.controller, spec.controller.num_params)
+    seeds = (args.seed + np.arange(episodes, dtype=np.int64))[None, :]
+    agent = load_agent(spec, args.vae, args.rnn)
+    real = args.where in real_names
+    window = args.mode == "render" and args.video is None and _has_display() and real
+    video = None
+    if args.mode == "render" and not window:
+        video = args.video or default_video_dir / f"{spec.name}_{args.where}_seed{args.seed}.mp4"
+    start = time.time()
+    if real:
+        from worldmodels.rollout import real_rollouts
+        env_factory = (lambda: make_env(render_mode="human")) if window else (lambda: make_env(render_mode="rgb_array"))
+        rewards, steps, frames = real_rollouts(agent, env_factory, params[None], seeds, max_len=args.max_steps,
+                                               num_envs=args.num_envs, record_frames=video is not None)
+        frames = frames[0] if video is not None else None
+    else:
+        rewards, steps, frames = _dream(args, spec, agent, params, seeds, record=video is not None)
+    rewards = rewards[0]
+    for k, (r, n) in enumerate(zip(rewards, steps[0])):
+        if episodes <= 10:
+            print(f"episode {k} seed {seeds[0, k]} reward {r:.2f} steps {n}")
+    if video is not None:
+        from worldmodels.video import write_video
+        write_video(frames, video, fps=30, scale=1 if frames[0].shape[0] > 100 else 4)
+        print(f"video: {video}")
+    print(f"{episodes} episodes in {time.time() - start:.1f} s ({int(steps.sum())} steps)")
+    print(summary_line(args.seed, rewards))
+    return rewards
+
+
+def _dream(args, spec: EnvSpec, agent, params: np.ndarray, seeds: np.ndarray, record: bool):
+    from worldmodels.dream import VectorDream, dream_rollouts
+    dream_cfg = spec.dream if args.temperature is None else replace(spec.dream, temperature=args.temperature)
+    if args.max_steps:
+        dream_cfg = replace(dream_cfg, max_steps=args.max_steps)
+    mu, logvar = read_initial_z(args.initial_z, spec.rnn.z_size)
+    if not record:
+        rewards, steps = dream_rollouts(agent.rnn, spec.controller, np.repeat(params[None], seeds.shape[0], 0),
+                                        mu, logvar, dream_cfg, seeds)
+        return rewards, steps, None
+    # one episode, frame by frame, decoded by V for the video
+    from worldmodels.controller import Controller, features
+    dream = VectorDream(agent.rnn, mu, logvar, dream_cfg, np.random.default_rng(int(seeds[0, 0])))
+    dream.reset(1)
+    controller = Controller(spec.controller, params)
+    frames = []
+    while not dream.done[0]:
+        frames.append((agent.vae.decode(dream.z[:1])[0] * 255).astype(np.uint8))
+        _, m_action = controller.act(features(spec.controller, dream.z, dream.h, dream.c))
+        dream.step(m_action, np.array([0]))
+    return dream.total_reward[None, :], dream.steps[None, :], frames
