@@ -1,0 +1,35 @@
+# Two commands for a fresh machine (pip only, no root, no display):
+#   make demo   set up .venv, play the shipped Doom agent in the real game, write a video
+#   make test   set up .venv and run the test suite
+# Both are safe to run twice: the venv is rebuilt only when requirements.txt changes.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint bench clean-venv
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) doomrnn/model.py doomreal norender --episodes 8
+	$(PY) doomrnn/model.py doomreal render --video doomrnn/videos/demo_real_seed0.mp4
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP)
+	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
+
+clean-venv:
+	rm -rf $(VENV)
