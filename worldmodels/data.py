@@ -51,7 +51,8 @@ def load_episode(path: str | Path, keys: Sequence[str] = ("obs", "action")) -> d
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as err:
         raise WorldModelsError(f"episode file {path} is corrupt ({err}); delete it and re-extract") from err
     if "obs" in out and (out["obs"].dtype != np.uint8 or out["obs"].ndim != 4):
-        raise WorldModelsError(f"episode file {path}: obs must be uint8 (T,H,W,C), got {out['obs'].dtype} {out['obs'].shape}")
+        raise WorldModelsError(
+            f"episode file {path}: obs must be uint8 (T,H,W,C), got {out['obs'].dtype} {out['obs'].shape}")
     return out
 
 

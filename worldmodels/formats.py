@@ -41,7 +41,8 @@ def read_vae_json(path: str | Path, cfg: VAEConfig) -> VAEWeights:
     if not isinstance(data, list) or len(data) != 2 * len(LAYER_ORDER):
         raise WorldModelsError(f"{path}: expected {2 * len(LAYER_ORDER)} variables, got "
                                f"{len(data) if isinstance(data, list) else type(data).__name__}")
-    weights = {name: (_from_ints(data[2 * i], f"{name} kernel", path), _from_ints(data[2 * i + 1], f"{name} bias", path))
+    weights = {name: (_from_ints(data[2 * i], f"{name} kernel", path),
+                      _from_ints(data[2 * i + 1], f"{name} bias", path))
                for i, name in enumerate(LAYER_ORDER)}
     check_weights(weights, cfg, source=str(path))
     return weights

@@ -60,7 +60,9 @@ def real_rollouts(agent: Agent, make_env: Callable[[], gym.Env], params: np.ndar
     steps = np.zeros((n, n_episodes), np.int64)
     frames: list[list[np.ndarray]] = [[] for _ in jobs]
     own_envs = envs is None
-    slots = [_Slot(env) for env in (envs if envs is not None else [make_env() for _ in range(min(num_envs, len(jobs)))])]
+    if envs is None:
+        envs = [make_env() for _ in range(min(num_envs, len(jobs)))]
+    slots = [_Slot(env) for env in envs]
     rng = np.random.default_rng(np.asarray(seeds, np.int64).ravel().tolist())
     h_all, c_all = agent.rnn.initial_state(len(slots))
     next_job = 0
