@@ -75,11 +75,16 @@ def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
 
 @dataclass(frozen=True)
 class MDNOutput:
-    logmix: np.ndarray            # (..., z, K), log-softmax over K
+    mix_logits: np.ndarray        # (..., z, K), raw (unnormalised) mixture logits
     mean: np.ndarray              # (..., z, K)
     logstd: np.ndarray            # (..., z, K)
     done_logit: np.ndarray | None  # (...,)
     reward: np.ndarray | None      # (...,)
+
+    @property
+    def logmix(self) -> np.ndarray:
+        """Log mixture weights (log-softmax over K)."""
+        return log_softmax(self.mix_logits)
 
 
 def split_output(y: np.ndarray, cfg: RNNConfig) -> MDNOutput:
@@ -88,7 +93,7 @@ def split_output(y: np.ndarray, cfg: RNNConfig) -> MDNOutput:
     k = cfg.num_mixtures
     start = 1 if cfg.done_head else 0
     mdn = y[..., start:start + cfg.z_size * 3 * k].reshape(*y.shape[:-1], cfg.z_size, 3 * k)
-    return MDNOutput(logmix=log_softmax(mdn[..., :k]), mean=mdn[..., k:2 * k], logstd=mdn[..., 2 * k:],
+    return MDNOutput(mix_logits=mdn[..., :k], mean=mdn[..., k:2 * k], logstd=mdn[..., 2 * k:],
                      done_logit=y[..., 0] if cfg.done_head else None,
                      reward=y[..., -1] if cfg.reward_head else None)
 
@@ -106,13 +111,17 @@ def sample_z(out: MDNOutput, tau: float, rng: np.random.Generator) -> np.ndarray
     """Temperature sampling [paper sec. 4.4; orig]: mixture logits / tau, softmax, pick one
     component per z dimension, z = mean + exp(logstd) * N(0,1) * sqrt(tau)."""
     assert tau > 0, tau
-    probs = np.exp(log_softmax(out.logmix / tau))                     # (B, z, K)
-    u = rng.random(probs.shape[:-1] + (1,))
-    idx = np.minimum((np.cumsum(probs, axis=-1) < u).sum(axis=-1), probs.shape[-1] - 1)  # inverse CDF
+    # softmax(log_softmax(l) / tau) == softmax(l / tau): the normaliser cancels; the inverse CDF
+    # is searched on the unnormalised cumulative sum, scaling u instead of dividing every weight
+    logits = out.mix_logits / np.float32(tau)
+    cdf = np.cumsum(np.exp(logits - logits.max(axis=-1, keepdims=True)), axis=-1)   # (B, z, K)
+    u = rng.random(cdf.shape[:-1] + (1,), dtype=np.float32) * cdf[..., -1:]
+    idx = np.minimum((cdf < u).sum(axis=-1), cdf.shape[-1] - 1)
     pick = idx[..., None]
     mean = np.take_along_axis(out.mean, pick, axis=-1)[..., 0]
     logstd = np.take_along_axis(out.logstd, pick, axis=-1)[..., 0]
-    return (mean + np.exp(logstd) * rng.standard_normal(mean.shape) * np.sqrt(tau)).astype(np.float32)
+    noise = rng.standard_normal(mean.shape, dtype=np.float32)
+    return (mean + np.exp(logstd) * noise * np.float32(np.sqrt(tau))).astype(np.float32, copy=False)
 
 
 class NumpyMDNRNN:
@@ -121,8 +130,11 @@ class NumpyMDNRNN:
     def __init__(self, weights: RNNWeights, cfg: RNNConfig):
         weights.check(cfg)
         self.cfg = cfg
-        self.kernel = np.concatenate([weights.kernel, weights.recurrent]).astype(np.float32)  # [in+H, 4H]
-        self.bias = weights.bias.astype(np.float32)
+        n = cfg.hidden_units
+        # sigmoid(x) = (tanh(x / 2) + 1) / 2: halving the i, f, o columns lets one tanh serve all gates
+        self._scale = np.concatenate([np.full(2 * n, 0.5), np.ones(n), np.full(n, 0.5)]).astype(np.float32)
+        self.kernel = np.concatenate([weights.kernel, weights.recurrent]).astype(np.float32) * self._scale
+        self.bias = weights.bias.astype(np.float32) * self._scale
         self.output_w = weights.output_w.astype(np.float32)
         self.output_b = weights.output_b.astype(np.float32)
 
@@ -142,14 +154,14 @@ class NumpyMDNRNN:
 
     def lstm(self, x: np.ndarray, h: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One LSTM step (Keras gate order i, f, c, o; sigmoid / tanh). Restart resets h, c first."""
-        if self.cfg.use_restart:
+        if self.cfg.use_restart and x[:, -1].any():
             keep = 1.0 - x[:, -1:]
             h, c = h * keep, c * keep
-        gates = np.concatenate([x, h], axis=1) @ self.kernel + self.bias
+        t = np.tanh(np.concatenate([x, h], axis=1) @ self.kernel + self.bias)
         n = self.cfg.hidden_units
-        i, f, g, o = (gates[:, j * n:(j + 1) * n] for j in range(4))
-        c_new = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
-        h_new = sigmoid(o) * np.tanh(c_new)
+        i, f, g, o = (t[:, j * n:(j + 1) * n] for j in range(4))
+        c_new = (0.5 * f + 0.5) * c + (0.5 * i + 0.5) * g
+        h_new = (0.5 * o + 0.5) * np.tanh(c_new)
         return h_new, c_new
 
     def step(self, z: np.ndarray, action: np.ndarray, h: np.ndarray, c: np.ndarray,
