@@ -106,8 +106,9 @@ class FrameStream:
                 try:
                     frames.append(load_episode(self.files[idx], keys=("obs",))["obs"])
                 except WorldModelsError as err:
-                    print(f"warning: skipping {err}")
-                    self.skipped.append(self.files[idx])
+                    if self.files[idx] not in self.skipped:
+                        print(f"warning: skipping {err}")
+                        self.skipped.append(self.files[idx])
             if carry is not None:
                 frames.append(carry)
             if not frames:
@@ -172,5 +173,5 @@ class Series:
                            episode_lengths=data["episode_lengths"],
                            reward=data["reward"] if "reward" in data.files else None,
                            done=data["done"] if "done" in data.files else None)
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as err:
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, AssertionError) as err:
             raise WorldModelsError(f"series file {path} is corrupt ({err}); re-run {step_hint}") from err

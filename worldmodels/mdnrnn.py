@@ -10,6 +10,7 @@ layout (one [in+H, 4H] kernel, gates i, j, f, o, forget bias +1 at run time) is 
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,7 +59,7 @@ class RNNWeights:
             with np.load(path) as data:
                 weights = cls(**{k: data[k].astype(np.float32) for k in
                                  ("kernel", "recurrent", "bias", "output_w", "output_b")})
-        except (OSError, ValueError, EOFError, KeyError) as err:
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as err:
             raise WorldModelsError(f"RNN weights {path} are corrupt ({err}); re-run {step_hint}") from err
         weights.check(cfg, source=f"RNN weights {path}")
         return weights

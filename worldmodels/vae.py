@@ -9,6 +9,7 @@ deconv [kh,kw,out,in]. The Keras model lives in ``keras_vae.py``; rollouts use `
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +89,7 @@ def load_weights(path: str | Path, cfg: VAEConfig, step_hint: str = "vae_train.p
         with np.load(path) as data:
             weights = {name: (data[f"{name}/kernel"].astype(np.float32), data[f"{name}/bias"].astype(np.float32))
                        for name in LAYER_ORDER if f"{name}/kernel" in data.files}
-    except (OSError, ValueError, EOFError, KeyError) as err:
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as err:
         raise WorldModelsError(f"VAE weights {path} are corrupt ({err}); re-run {step_hint}") from err
     check_weights(weights, cfg, source=f"VAE weights {path}")
     return weights

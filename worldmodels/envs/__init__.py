@@ -12,6 +12,8 @@ from typing import Any
 
 REGISTRY: dict[str, str] = {
     "doom": "worldmodels.envs.doom:make",
+    "binpacking": "worldmodels.envs.binpacking:make",
+    "carracing": "worldmodels.envs.carracing:make",
 }
 """Environment name -> "module:factory". Adapters add their line here."""
 

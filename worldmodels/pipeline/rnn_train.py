@@ -152,6 +152,7 @@ def train(cfg: RNNTrainConfig) -> Path:
     model.optimizer.build(model.trainable_variables)
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     done = training.resume_epoch(model, cfg.out_dir, steps, cfg.fresh)
+    data.rng = np.random.default_rng(cfg.seed + done)  # a resumed run does not replay epoch 1's batches
     out = cfg.out_dir / "rnn.npz"
 
     def export() -> None:

@@ -2,8 +2,8 @@
 
 After every epoch the weights go to ``<out_dir>/checkpoint.weights.h5`` and the finished epoch
 count to ``<out_dir>/checkpoint.json`` (both atomic), and the exportable weights (``vae.npz`` /
-``rnn.npz``) are rewritten. A re-run picks up after the last finished epoch. The optimiser's
-step counter is restored (so learning-rate decay continues); Adam's moments restart.
+``rnn.npz``) are rewritten. A re-run picks up after the last finished epoch with the optimiser's
+state (Adam's moments, saved with the weights) and its step counter (learning-rate decay).
 """
 
 from __future__ import annotations

@@ -1,0 +1,137 @@
+"""V training (resumable) and the series step on tiny episodes; missing inputs give one-line errors."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from worldmodels.config import VAEConfig
+from worldmodels.data import Series, save_episode
+from worldmodels.fileio import WorldModelsError
+from worldmodels.formats import read_initial_z
+from worldmodels.pipeline import series as series_step
+from worldmodels.pipeline import vae_train
+from worldmodels.vae import NumpyVAE, load_weights
+
+VAE_CFG = VAEConfig(z_size=8, channels=3, batch_size=10, epochs=2)
+LENGTHS = (12, 9, 11)  # 32 frames: 3 batches of 10 per epoch
+
+
+def _record(folder: Path) -> list[np.ndarray]:
+    rng = np.random.default_rng(0)
+    episodes = []
+    for k, n in enumerate(LENGTHS):
+        # smooth blobs rather than noise, so V has something to learn
+        yy, xx = np.mgrid[:64, :64]
+        centres = rng.uniform(10, 54, (n, 2))
+        d = (yy[None] - centres[:, 0, None, None]) ** 2 + (xx[None] - centres[:, 1, None, None]) ** 2
+        obs = np.repeat((255 * np.exp(-d / 80.0))[..., None], 3, axis=-1).astype(np.uint8)
+        obs[..., 1] //= 2
+        save_episode(folder / f"ep{k}.npz", obs, rng.uniform(-1, 1, (n, 1)),
+                     reward=np.ones(n, np.float32), done=np.r_[np.zeros(n - 1), 1.0].astype(np.float32))
+        episodes.append(obs)
+    return episodes
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """Record 3 episodes, train V for 2 epochs, then ask for 3 (a resume); keep what was printed."""
+    import contextlib
+    import io
+    root = tmp_path_factory.mktemp("steps")
+    (root / "record").mkdir()
+    episodes = _record(root / "record")
+    cfg = vae_train.VAETrainConfig(vae=VAE_CFG, record_dir=root / "record", out_dir=root / "tf_vae",
+                                   tensorboard=False)
+    logs = []
+    for epochs in (2, 3, 3):
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            out = vae_train.train(replace(cfg, vae=replace(VAE_CFG, epochs=epochs)))
+        state = json.loads((root / "tf_vae" / "checkpoint.json").read_text())
+        logs.append((buf.getvalue(), {**state, "iterations": _saved_iterations(root / "tf_vae")}))
+    return root, episodes, out, logs
+
+
+def _saved_iterations(out_dir: Path) -> int:
+    """The optimiser's step counter in the Keras checkpoint (its first optimizer variable)."""
+    import h5py
+    with h5py.File(out_dir / "checkpoint.weights.h5", "r") as f:
+        return int(f["optimizer/vars/0"][()])
+
+
+def test_vae_train_writes_weights_and_checkpoint(trained):
+    root, _, out, logs = trained
+    assert out == root / "tf_vae" / "vae.npz"
+    printed, state = logs[0]
+    assert state["epochs_done"] == 2 and np.isfinite(state["loss"]) and state["iterations"] == 6
+    assert "3 episodes, 32 frames; 3 batches of 10 per epoch, epochs 1..2" in printed
+    assert "resuming" not in printed
+    weights = load_weights(out, VAE_CFG)
+    assert weights["enc_fc_mu"][0].shape == (1024, 8)
+
+
+def test_vae_train_resumes_after_the_last_epoch(trained):
+    root, _, _, logs = trained
+    printed, state = logs[1]
+    assert "resuming from" in printed and "after epoch 2" in printed
+    assert "epochs 3..3" in printed
+    assert state["epochs_done"] == 3
+    assert state["iterations"] == 9  # the step counter continues: 3 epochs x 3 batches
+    printed, state = logs[2]
+    assert "already trained for 3 epochs" in printed and state["epochs_done"] == 3
+
+
+def test_series_writes_series_and_initial_z(trained):
+    root, episodes, vae_path, _ = trained
+    cfg = series_step.SeriesConfig(vae=VAE_CFG, record_dir=root / "record", vae_path=vae_path,
+                                   series_path=root / "series" / "series.npz",
+                                   initial_z_path=root / "tf_initial_z" / "initial_z.json", batch_size=4)
+    series_step.run(cfg)
+    s = Series.load(root / "series" / "series.npz")
+    np.testing.assert_array_equal(s.episode_lengths, LENGTHS)
+    assert s.mu.shape == (32, 8) and s.mu.dtype == np.float16
+    np.testing.assert_array_equal(s.restart[[0, 12, 21]], 1.0)
+    assert s.restart.sum() == 3
+    np.testing.assert_array_equal(s.done[[11, 20, 31]], 1.0)
+    # per frame V's (mu, logvar) of that very frame, in order
+    model = NumpyVAE(load_weights(vae_path, VAE_CFG), VAE_CFG)
+    mu, logvar = model.encode_mu_logvar(np.concatenate(episodes))
+    np.testing.assert_allclose(s.mu, mu, rtol=2e-3, atol=2e-3)
+    np.testing.assert_allclose(s.logvar, logvar, rtol=2e-3, atol=2e-3)
+    assert np.abs(mu[0] - mu[1]).max() > 1e-3  # frames differ, so the order check means something
+    init_mu, init_logvar = read_initial_z(root / "tf_initial_z" / "initial_z.json", 8)
+    assert init_mu.shape == (3, 8)
+    np.testing.assert_allclose(init_mu, mu[[0, 12, 21]], atol=2e-3)
+    np.testing.assert_allclose(init_logvar, logvar[[0, 12, 21]], atol=2e-3)
+
+
+def test_missing_record_dir_mentions_extract(tmp_path):
+    with pytest.raises(WorldModelsError, match="extract"):
+        vae_train.train(vae_train.VAETrainConfig(vae=VAE_CFG, record_dir=tmp_path / "record",
+                                                 out_dir=tmp_path / "tf_vae", tensorboard=False))
+    with pytest.raises(WorldModelsError, match="extract"):
+        series_step.run(series_step.SeriesConfig(vae=VAE_CFG, record_dir=tmp_path / "record",
+                                                 vae_path=tmp_path / "vae.npz", series_path=tmp_path / "s.npz",
+                                                 initial_z_path=tmp_path / "z.json"))
+
+
+def test_too_few_frames_for_a_batch(tmp_path):
+    (tmp_path / "record").mkdir()
+    save_episode(tmp_path / "record" / "ep.npz", np.zeros((4, 64, 64, 3), np.uint8), np.zeros((4, 1)))
+    with pytest.raises(WorldModelsError, match="need at least one batch"):
+        vae_train.train(vae_train.VAETrainConfig(vae=VAE_CFG, record_dir=tmp_path / "record",
+                                                 out_dir=tmp_path / "tf_vae", tensorboard=False))
+
+
+def test_series_needs_trained_v(tmp_path):
+    (tmp_path / "record").mkdir()
+    save_episode(tmp_path / "record" / "ep.npz", np.zeros((4, 64, 64, 3), np.uint8), np.zeros((4, 1)))
+    with pytest.raises(WorldModelsError, match="run vae_train.py first"):
+        series_step.run(series_step.SeriesConfig(vae=VAE_CFG, record_dir=tmp_path / "record",
+                                                 vae_path=tmp_path / "vae.npz", series_path=tmp_path / "s.npz",
+                                                 initial_z_path=tmp_path / "z.json"))

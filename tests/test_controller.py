@@ -1,0 +1,130 @@
+"""C: parameter layout, action adapters, masking, batched parameters, feature order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from worldmodels import controller
+from worldmodels.config import ControllerConfig
+from worldmodels.controller import LEFT, NOOP, RIGHT, Controller
+
+
+def test_split_params_bias_then_row_major_w():
+    cfg = ControllerConfig(input_size=4, output_size=3, use_bias=True)
+    assert cfg.num_params == 15
+    params = np.arange(15, dtype=np.float32)
+    w, b = controller.split_params(cfg, params)
+    np.testing.assert_array_equal(b, [0, 1, 2])
+    assert w.shape == (4, 3)
+    for i in range(4):
+        for o in range(3):
+            assert w[i, o] == 3 + i * 3 + o  # params[out + i * out + o]
+
+
+def test_split_params_without_bias_and_batched():
+    cfg = ControllerConfig(input_size=3, output_size=2, use_bias=False)
+    assert cfg.num_params == 6
+    params = np.arange(12, dtype=np.float32).reshape(2, 6)
+    w, b = controller.split_params(cfg, params)
+    assert w.shape == (2, 3, 2) and b.shape == (2, 2)
+    np.testing.assert_array_equal(b, 0)
+    np.testing.assert_array_equal(w[1], [[6, 7], [8, 9], [10, 11]])
+    with pytest.raises(AssertionError):
+        controller.split_params(cfg, np.zeros(7))
+
+
+def test_design_parameter_counts():
+    assert ControllerConfig().num_params == 867  # CarRacing: 3 + 288 x 3
+    assert ControllerConfig(input_size=1088, output_size=1, use_bias=False).num_params == 1088  # Doom
+
+
+def test_car_racing_action_mapping():
+    a = np.array([[-0.5, -1.0, -0.3], [0.7, 0.0, 0.4], [1.0, 1.0, 1.0]], np.float32)
+    got = controller.car_racing_action(a)
+    np.testing.assert_allclose(got, [[-0.5, 0.0, 0.0], [0.7, 0.5, 0.4], [1.0, 1.0, 1.0]], atol=1e-7)
+
+
+def test_thirds_boundaries():
+    eps = 1e-6
+    a = np.array([-1.0, -1 / 3 - eps, -1 / 3, -1 / 3 + eps, 0.0, 1 / 3 - eps, 1 / 3, 1 / 3 + eps, 1.0])
+    np.testing.assert_array_equal(controller.thirds(a),
+                                  [LEFT, LEFT, NOOP, NOOP, NOOP, NOOP, NOOP, RIGHT, RIGHT])
+    assert len({NOOP, LEFT, RIGHT}) == 3
+
+
+def test_continuous_act_is_tanh_of_affine_then_car_racing():
+    cfg = ControllerConfig(input_size=5, output_size=3, use_bias=True, action_mode="continuous", features="zh")
+    rng = np.random.default_rng(0)
+    params = rng.standard_normal(cfg.num_params).astype(np.float32)
+    x = rng.standard_normal((4, 5)).astype(np.float32)
+    env_a, m_a = Controller(cfg, params).act(x)
+    w = params[3:].reshape(5, 3)
+    y = np.tanh(x @ w + params[:3])
+    np.testing.assert_allclose(m_a, y, atol=1e-6)
+    np.testing.assert_allclose(env_a[:, 0], y[:, 0], atol=1e-6)
+    np.testing.assert_allclose(env_a[:, 1], (y[:, 1] + 1) / 2, atol=1e-6)
+    np.testing.assert_allclose(env_a[:, 2], np.clip(y[:, 2], 0, 1), atol=1e-6)
+
+
+def test_thirds_act_feeds_m_the_continuous_value():
+    cfg = ControllerConfig(input_size=2, output_size=1, use_bias=False, action_mode="thirds", features="z")
+    params = np.array([1.0, 0.0], np.float32)  # a = tanh(x0)
+    x = np.array([[-2.0, 5.0], [0.1, -5.0], [2.0, 0.0]], np.float32)
+    env_a, m_a = Controller(cfg, params).act(x)
+    np.testing.assert_array_equal(env_a, [LEFT, NOOP, RIGHT])
+    np.testing.assert_allclose(m_a[:, 0], np.tanh(x[:, 0]), atol=1e-6)
+
+
+def test_argmax_with_mask_never_picks_masked_actions():
+    n_act = 6
+    cfg = ControllerConfig(input_size=8, output_size=n_act, use_bias=True, action_mode="argmax", features="zh")
+    rng = np.random.default_rng(1)
+    params = rng.standard_normal(cfg.num_params).astype(np.float32) * 3
+    x = rng.standard_normal((500, 8)).astype(np.float32)
+    mask = rng.random((500, n_act)) < 0.4
+    mask[np.arange(500), rng.integers(0, n_act, 500)] = True  # at least one valid action each
+    env_a, m_a = Controller(cfg, params).act(x, mask=mask)
+    assert mask[np.arange(500), env_a].all()
+    logits = x @ params[n_act:].reshape(8, n_act) + params[:n_act]
+    expected = np.array([max(np.flatnonzero(m), key=lambda j: logits[r, j]) for r, m in enumerate(mask)])
+    np.testing.assert_array_equal(env_a, expected)
+    np.testing.assert_array_equal(m_a, np.eye(n_act)[expected])
+    # the mask matters: unmasked argmax picks some masked action on this data
+    free, _ = Controller(cfg, params).act(x)
+    assert not mask[np.arange(500), free].all()
+
+
+@pytest.mark.parametrize("mode,out", [("continuous", 3), ("thirds", 1), ("argmax", 4)])
+def test_batched_params_equal_a_loop_over_single_controllers(mode, out):
+    cfg = ControllerConfig(input_size=7, output_size=out, use_bias=(mode != "thirds"), action_mode=mode,
+                           features="zh")
+    rng = np.random.default_rng(2)
+    n = 5
+    params = rng.standard_normal((n, cfg.num_params)).astype(np.float32)
+    x = rng.standard_normal((12, 7)).astype(np.float32)
+    rows = rng.integers(0, n, 12)
+    env_b, m_b = Controller(cfg, params).act(x, rows=rows)
+    for r in range(12):
+        env_s, m_s = Controller(cfg, params[rows[r]]).act(x[r:r + 1])
+        np.testing.assert_allclose(m_b[r], m_s[0], atol=1e-6)
+        np.testing.assert_allclose(env_b[r], env_s[0], atol=1e-6)
+    # rows default to "row i uses set i"
+    _, m_default = Controller(cfg, params).act(x[:n])
+    _, m_rows = Controller(cfg, params).act(x[:n], rows=np.arange(n))
+    np.testing.assert_allclose(m_default, m_rows)
+
+
+def test_features_order_z_c_h():
+    z, c, h = np.full((2, 2), 1.0), np.full((2, 3), 2.0), np.full((2, 3), 3.0)
+    zch = ControllerConfig(input_size=8, output_size=1, features="zch")
+    np.testing.assert_array_equal(controller.features(zch, z, h, c)[0], [1, 1, 2, 2, 2, 3, 3, 3])
+    np.testing.assert_array_equal(controller.features(zch, z, h=h, c=c)[0], [1, 1, 2, 2, 2, 3, 3, 3])
+    zh = ControllerConfig(input_size=5, output_size=1, features="zh")
+    np.testing.assert_array_equal(controller.features(zh, z, h, c)[1], [1, 1, 3, 3, 3])
+    zonly = ControllerConfig(input_size=2, output_size=1, features="z")
+    np.testing.assert_array_equal(controller.features(zonly, z, h, c), z)
+    with pytest.raises(AssertionError):
+        controller.features(zch, z, h)  # c missing
+    with pytest.raises(AssertionError):
+        controller.features(zh, z, np.zeros((2, 4)))  # wrong width

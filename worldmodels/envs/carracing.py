@@ -1,0 +1,208 @@
+"""CarRacing as the ``gymnasium.Env`` V sees: gymnasium ``CarRacing-v3`` frames cropped and resized.
+
+The game is gymnasium's ``CarRacing`` (the ``CarRacing-v3`` dynamics, track and reward: -0.1 per
+frame, +1000/N per new track tile, -100 and the end for leaving the playfield). The observation
+is its 96x96 frame with the bottom indicator bar cut off (rows 0..83 kept [orig carracing/env.py:
+``frame[0:84]``]) and area-resized to 64x64 RGB [design]. Episodes are truncated after
+``max_steps`` = 1000 steps [orig carracing/extract.py: MAX_FRAMES = 1000; gymnasium registers
+CarRacing-v3 with max_episode_steps=1000]. ``render()`` gives gymnasium's 600x400 video frame.
+
+``fast=True`` (the default) plays ``fast_carracing.FastCarRacing``: the same game with a faster
+renderer whose frames are bit-identical to stock's (tests/envs/test_carracing_fast.py).
+
+Actions: C's three tanh outputs a map to [steer, gas, brake] = [a0, (a1 + 1) / 2, clip(a2, 0, 1)]
+(``worldmodels.controller.car_racing_action`` [orig carracing/model.py]). The extraction policy
+(``RandomDrivePolicy``) acts in that same tanh space, so the action a record keeps is what M is
+fed for it (see ``RandomDrivePolicy``).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+
+from worldmodels.controller import car_racing_action
+from worldmodels.envs.base import OBS_SIZE, crop_and_resize
+from worldmodels.fileio import WorldModelsError
+
+STATE_SIZE = 96
+"""gymnasium CarRacing's observation is 96x96 RGB [car_racing.py: STATE_W = STATE_H = 96]."""
+
+
+@dataclass(frozen=True)
+class CarRacingConfig:
+    """Which CarRacing, how its frames are cut and how long an episode may run."""
+
+    fast: bool = True
+    """Play ``FastCarRacing`` (same frames, rewards and ends as stock, 2-4x faster) instead of stock."""
+    max_steps: int = 1000
+    """Truncate after this many steps [orig carracing/extract.py MAX_FRAMES = 1000; gymnasium's
+    CarRacing-v3 max_episode_steps = 1000]. Lower it for quick runs (the miniature pipeline)."""
+    keep_rows: int = 84
+    """Rows of the 96x96 frame kept above the indicator bar [orig carracing/env.py: frame[0:84]]."""
+    obs_size: int = OBS_SIZE
+    """Side of the square observation [paper: 64x64]."""
+    lap_complete_percent: float = 0.95
+    """Fraction of tiles to visit for a lap to count [gymnasium CarRacing default]."""
+    domain_randomize: bool = False
+    """gymnasium's random colours (off: the paper's fixed colours)."""
+
+    def __post_init__(self) -> None:
+        if self.max_steps < 1:
+            raise WorldModelsError(f"max_steps must be >= 1, got {self.max_steps}")
+        if not 0 < self.keep_rows <= STATE_SIZE:
+            raise WorldModelsError(f"keep_rows must be in 1..{STATE_SIZE}, got {self.keep_rows}")
+        if self.obs_size < 1:
+            raise WorldModelsError(f"obs_size must be >= 1, got {self.obs_size}")
+
+
+def game_class(fast: bool) -> type:
+    """gymnasium's ``CarRacing`` class, or our ``FastCarRacing`` (imports box2d and pygame)."""
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # pygame-ce greets on import otherwise
+    if fast:
+        from worldmodels.envs.fast_carracing import FastCarRacing
+        return FastCarRacing
+    from gymnasium.envs.box2d.car_racing import CarRacing
+    return CarRacing
+
+
+class CarRacingEnv(gym.Env):
+    """CarRacing for World Models: obs uint8 (64, 64, 3); action [steer, gas, brake] as gymnasium's."""
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 50}  # FPS [car_racing.py]
+
+    def __init__(self, config: CarRacingConfig | None = None, render_mode: str | None = None):
+        self.config = config = config or CarRacingConfig()
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise WorldModelsError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
+        self.render_mode = render_mode
+        self.game = game_class(config.fast)(render_mode=render_mode, lap_complete_percent=config.lap_complete_percent,
+                                            domain_randomize=config.domain_randomize)
+        size = config.obs_size
+        self.observation_space = gym.spaces.Box(0, 255, (size, size, 3), np.uint8)
+        self.action_space = self.game.action_space  # Box([-1, 0, 0], [1, 1, 1]) [car_racing.py]
+        self.frame = np.zeros((STATE_SIZE, STATE_SIZE, 3), np.uint8)
+        """The last full 96x96 frame (with the indicator bar)."""
+        self._steps = 0
+        self._finished = True
+
+    def _observe(self, frame: np.ndarray) -> np.ndarray:
+        self.frame = frame
+        return crop_and_resize(frame, self.config.keep_rows, self.config.obs_size)
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
+              ) -> tuple[np.ndarray, dict[str, Any]]:
+        super().reset(seed=seed)
+        # The game's track comes from its own np_random; seeding it from ours makes one
+        # reset(seed=s) fix the whole sequence of episodes that follows, as gymnasium expects.
+        frame, info = self.game.reset(seed=int(self.np_random.integers(2**31 - 1)), options=options)
+        self._steps = 0
+        self._finished = False
+        return self._observe(frame), info
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        if self._finished:
+            raise WorldModelsError("CarRacingEnv.step() after the episode ended; call reset() first")
+        a = np.asarray(action, dtype=np.float64)
+        if a.shape != (3,) or not np.all(np.isfinite(a)):
+            raise WorldModelsError(f"CarRacing takes a finite action [steer, gas, brake], got {action!r}")
+        frame, reward, terminated, truncated, info = self.game.step(a)
+        self._steps += 1
+        truncated = bool(truncated) or (not terminated and self._steps >= self.config.max_steps)
+        self._finished = bool(terminated) or truncated
+        info = {**info, "steps": self._steps}
+        return self._observe(frame), float(reward), bool(terminated), truncated, info
+
+    def render(self) -> np.ndarray | None:
+        if self.render_mode == "rgb_array":
+            return self.game.render()
+        return None  # "human": the game draws its window on every step itself
+
+    def close(self) -> None:
+        game = getattr(self, "game", None)
+        if game is not None:
+            game.close()
+
+
+def make(render_mode: str | None = None, **config: Any) -> CarRacingEnv:
+    """Registry factory: ``make_env("carracing", fast=True, max_steps=1000)``; keywords are CarRacingConfig fields."""
+    try:
+        cfg = replace(CarRacingConfig(), **config)
+    except TypeError as err:
+        raise WorldModelsError(f"bad CarRacing option ({err}); fields: {list(CarRacingConfig.__dataclass_fields__)}"
+                               ) from err
+    return CarRacingEnv(cfg, render_mode=render_mode)
+
+
+def action_to_env(a: np.ndarray) -> np.ndarray:
+    """A recorded (tanh-space) action a -> the game's [steer, gas, brake] (float64) [orig carracing/model.py]."""
+    arr = np.asarray(a, dtype=np.float32).reshape(-1)
+    assert arr.shape == (3,), f"CarRacing takes three action values, got shape {np.shape(a)}"
+    return car_racing_action(arr).astype(np.float64)
+
+
+def env_to_tanh(action: np.ndarray) -> np.ndarray:
+    """The inverse of ``action_to_env`` on its range: [steer, gas g, brake b] -> [steer, 2g - 1, b]."""
+    arr = np.asarray(action, dtype=np.float32)
+    return np.stack([arr[..., 0], 2.0 * arr[..., 1] - 1.0, arr[..., 2]], axis=-1)
+
+
+@dataclass(frozen=True)
+class DriveStyle:
+    """One episode's character of the random driver (drawn per episode)."""
+
+    hold_max: int
+    """Each action is held 1..hold_max frames (uniform)."""
+    steer_std: float
+    """Standard deviation of the steering draws (clipped to [-1, 1])."""
+    gas: float
+    """Mean gas in [0, 1]."""
+    brake_prob: float
+    """Probability that a draw brakes (brake ~ U(0, 1)); otherwise brake 0."""
+
+
+class RandomDrivePolicy:
+    """Extraction policy: random actions held for a few frames, with a per-episode driving style.
+
+    The original drew a random linear controller per episode (tiny Cauchy weights, scale
+    ~ U(0, 0.01), over a randomly initialised V and M [orig carracing/extract.py, model.py]), which
+    mostly drives straight ahead at half gas. To show V and M more kinds of frames (turns, spins,
+    the car leaving the road and the grass beyond, standing still) we draw per episode a style:
+    hold 1..hold_max frames (hold_max ~ U{1..20}), steering ~ N(0, steer_std), steer_std ~
+    U(0.2, 1), gas around a mean ~ U(0.1, 0.7) (+- 0.2), braking with probability ~ U(0, 0.15).
+
+    Actions are returned in C's tanh space, ``env_to_tanh`` of the game action [steer, gas,
+    brake] (a1 = 2 gas - 1, a2 = brake): the record keeps a, the game gets ``action_to_env(a)``
+    (the same game action up to float32 rounding), and M is trained on the kind of action C
+    feeds it in a rollout (``Controller.act``'s M action: the tanh output).
+    """
+
+    def __init__(self, rng: np.random.Generator):
+        self.reset(rng)
+
+    def reset(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.style = DriveStyle(hold_max=int(rng.integers(1, 21)), steer_std=float(rng.uniform(0.2, 1.0)),
+                                gas=float(rng.uniform(0.1, 0.7)), brake_prob=float(rng.uniform(0.0, 0.15)))
+        self.action = np.zeros(3, np.float32)
+        self.left = 0  # frames the current action is still held
+
+    def __call__(self, obs: np.ndarray) -> np.ndarray:
+        if self.left == 0:
+            s, rng = self.style, self.rng
+            steer = float(np.clip(rng.normal(0.0, s.steer_std), -1.0, 1.0))
+            gas = float(np.clip(s.gas + rng.uniform(-0.2, 0.2), 0.0, 1.0))
+            brake = float(rng.uniform(0.0, 1.0)) if rng.uniform() < s.brake_prob else 0.0
+            self.action = env_to_tanh(np.array([steer, gas, brake], np.float32))
+            self.left = int(rng.integers(1, s.hold_max + 1))
+        self.left -= 1
+        return self.action.copy()
+
+
+def random_policy(rng: np.random.Generator) -> RandomDrivePolicy:
+    """The CarRacing extraction policy (a ``make_policy`` factory for ``pipeline.extract``)."""
+    return RandomDrivePolicy(rng)
