@@ -14,6 +14,7 @@ REGISTRY: dict[str, str] = {
     "doom": "worldmodels.envs.doom:make",
     "binpacking": "worldmodels.envs.binpacking:make",
     "carracing": "worldmodels.envs.carracing:make",
+    "atari": "worldmodels.envs.atari:make",
 }
 """Environment name -> "module:factory". Adapters add their line here."""
 

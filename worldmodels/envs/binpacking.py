@@ -49,7 +49,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import gymnasium as gym
 import numpy as np
@@ -233,11 +233,12 @@ class Bins:
         fits = [k for k in range(1, self.capacity - self.item + 1) if self.counts[k] > 0]
         return min(fits, key=lambda k: abs(k - action)) if fits else NEW_BAG
 
-    def step(self, action: int, on_invalid: str = "end") -> tuple[float, bool, bool, int]:
+    def step(self, action: int, on_invalid: Literal["end", "nearest"] = "end") -> tuple[float, bool, bool, int]:
         """Place the item: (reward, terminated, invalid, action executed).
 
         ``on_invalid``: "end" (penalty, episode over) or "nearest" (the nearest valid action).
         """
+        assert on_invalid in ("end", "nearest"), on_invalid
         if self.done:
             raise WorldModelsError("bin packing step() after the episode ended; call reset() first")
         if not 0 <= action < self.capacity:

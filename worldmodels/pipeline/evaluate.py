@@ -62,8 +62,11 @@ def _has_display() -> bool:
 
 
 def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., object], real_names: tuple[str, ...],
-        default_video_dir: Path) -> np.ndarray:
-    """Evaluate or render as ``args`` says; returns the episode rewards."""
+        default_video_dir: Path, action_mask: Callable[[dict], np.ndarray] | None = None) -> np.ndarray:
+    """Evaluate or render as ``args`` says; returns the episode rewards.
+
+    ``action_mask`` (info dict -> valid actions) is passed to the agent for masked discrete games.
+    """
     from worldmodels.evaluators import load_agent
 
     episodes = 1 if args.mode == "render" else (args.episodes or 100)
@@ -71,7 +74,7 @@ def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., object]
         raise WorldModelsError(f"--episodes must be >= 1, got {episodes}")
     params = read_controller(args.controller, spec.controller.num_params)
     seeds = (args.seed + np.arange(episodes, dtype=np.int64))[None, :]
-    agent = load_agent(spec, args.vae, args.rnn)
+    agent = load_agent(spec, args.vae, args.rnn, action_mask=action_mask)
     real = args.where in real_names
     window = args.mode == "render" and args.video is None and _has_display() and real
     video = None

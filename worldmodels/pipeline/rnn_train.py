@@ -11,6 +11,7 @@ z is re-sampled from (mu, logvar) for every batch [orig], never taken as mu.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -134,8 +135,7 @@ def config_from_args(args: argparse.Namespace, defaults: RNNTrainConfig) -> RNNT
 
 
 def train(cfg: RNNTrainConfig) -> Path:
-    from worldmodels.pipeline.training import silence_tensorflow
-    silence_tensorflow()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is imported, below
     series = Series.load(cfg.series_path, step_hint="series.py")
     data = SequenceBatches(series, cfg.rnn, seed=cfg.seed)
     steps = cfg.steps_per_epoch or data.steps_per_epoch()

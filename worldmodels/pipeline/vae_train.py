@@ -7,6 +7,7 @@ budget is set by ``max_frames`` (frames per epoch) and ``epochs``; see each envi
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -71,8 +72,7 @@ def readable_episodes(files: list[Path]) -> tuple[list[Path], int]:
 
 def train(cfg: VAETrainConfig) -> Path:
     """Train (resuming when a checkpoint exists) and return the path of ``vae.npz``."""
-    from worldmodels.pipeline.training import silence_tensorflow
-    silence_tensorflow()
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is imported, below
     files = list_episodes(cfg.record_dir, step_hint="extract.py (or extract.bash)")
     if cfg.max_episodes:
         files = files[:cfg.max_episodes]

@@ -1,0 +1,1 @@
+"""Online bin packing experiment scripts (thin adapters over worldmodels/)."""

@@ -1,0 +1,91 @@
+"""BinPacking's experiment: model sizes, paths, distributions and budgets.
+
+Every binpacking script reads its defaults from here; the environment itself (the benchmark's
+rules, the picture V sees, the heuristics) lives in ``worldmodels/envs/binpacking.py``.
+Sources: [benchmark] = awslabs/or-rl-benchmarks "Bin Packing/src/bin_packing_environment.py";
+[paper] = Ha & Schmidhuber 2018; [orig] = hardmaru/WorldModelsExperiments; [design] =
+../shared/DESIGN.md.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from worldmodels.config import ControllerConfig, DreamConfig, EnvSpec, Paths, RNNConfig, VAEConfig
+
+HERE = Path(__file__).resolve().parent
+WORKDIR = Path(os.environ.get("BINPACKING_WORKDIR", HERE))
+"""Where record/, series/, tf_vae/, tf_rnn/, tf_initial_z/ and log/ go (default: this folder).
+Set BINPACKING_WORKDIR to run the whole pipeline elsewhere (the miniature run does)."""
+
+CAPACITY = 9           # bag capacity [benchmark: bag_capacity 9]
+N_ACTIONS = CAPACITY   # action 0 = new bag, k = 1..C-1 = a bag at level k [benchmark: Discrete(bag_capacity)]
+ITEMS = 1000           # items per episode [benchmark: time_horizon 1000]
+Z_SIZE = 32            # CarRacing's z [paper A.1]: the picture holds 8 bar heights and the item size,
+                       # far fewer degrees of freedom than a racing track, so 32 is ample
+HIDDEN = 256           # CarRacing's LSTM [paper A.1]; the state is Markov (the picture shows all of it
+                       # but the time left), so M needs little memory
+
+DISTRIBUTION = "linear_waste"
+"""Default distribution of train.py and model.py: the benchmark's own default
+[benchmark: item_probabilities [0.8, 0.2]]."""
+EXTRACT_DISTRIBUTION = "all"
+"""extract.py plays all three capacity-9 distributions (one drawn per episode), so V and M see
+the states of each."""
+
+SPEC = EnvSpec(
+    name="binpacking",
+    vae=VAEConfig(z_size=Z_SIZE, channels=3),
+    rnn=RNNConfig(
+        z_size=Z_SIZE,
+        action_size=N_ACTIONS,        # M is fed the one-hot action [design: discrete action spaces]
+        hidden_units=HIDDEN,
+        use_restart=True,             # state resets at episode starts, as Doom [orig doomrnn.py]
+        done_head=True,               # predicts the episode end, as Doom [orig doomrnn.py]
+        reward_head=True,             # rewards vary (-(C - s) or +s): the dream needs them
+        seq_len=100,                  # our choice: the state is Markov, so short windows do; 1000-item
+                                      # episodes give 10 windows each, 5x Doom's 500 in batches per epoch
+        batch_size=100,               # [orig doomrnn.py]
+        learning_rate=1e-3,           # [orig]
+        min_learning_rate=1e-5,       # [orig doomrnn.py]
+        decay_rate=0.99999,           # [orig doomrnn.py]
+        episode_aligned=False,        # episodes laid end to end in parallel streams [orig doomrnn.py]
+    ),
+    controller=ControllerConfig(
+        input_size=Z_SIZE + HIDDEN,   # [z, h]: 32 + 256 = 288 [design: discrete action spaces]
+        output_size=N_ACTIONS,        # one logit per action, argmax over the valid ones
+        use_bias=True,                # 288 x 9 + 9 = 2601 params
+        action_mode="argmax", features="zh"),
+    # The dream is for watching (dream_model.py); C trains in the real environment.
+    dream=DreamConfig(temperature=1.0, max_steps=ITEMS, reward_per_step=0.0),
+    paths=Paths(root=WORKDIR),
+)
+
+# Budgets: by analogy with doomrnn (measured there on the 2-core machine), not yet measured here.
+EXTRACT_EPISODES_PER_WORKER = 200   # [orig doomrnn/extract.py: 200 trials per worker]
+VAE_FRAMES_PER_EPOCH = 100_000      # V sees a random 100k-frame subset per epoch (as doomrnn)
+VAE_EPOCHS = 3                      # as doomrnn
+RNN_EPOCHS = 20                     # the paper's 20 epochs of M [paper A.2]
+
+
+def check_distribution(distribution: str, items: int | None = None) -> None:
+    """One-line error (WorldModelsError) for a distribution that is invalid or has another capacity."""
+    from worldmodels.envs.binpacking import parse_distribution
+    from worldmodels.fileio import WorldModelsError
+    capacity = parse_distribution(distribution, items)[0].capacity
+    if capacity != CAPACITY:
+        raise WorldModelsError(f"the models are sized for bag capacity {CAPACITY} ({N_ACTIONS} actions); "
+                               f"distribution {distribution!r} has capacity {capacity}")
+
+
+def _run_files():
+    """The files model.py and dream_model.py play with: this project ships no trained agent
+    yet, so they default to the outputs of your own run of the pipeline in WORKDIR."""
+    from worldmodels.pipeline.evaluate import ModelFiles
+    return ModelFiles(vae=SPEC.paths.path("vae"), rnn=SPEC.paths.path("rnn"),
+                      initial_z=SPEC.paths.path("initial_z"),
+                      controller=SPEC.paths.path("log") / "binpacking.cma.4.64.best.json")
+
+
+RUN_FILES = _run_files()

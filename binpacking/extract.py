@@ -1,0 +1,78 @@
+"""Collect bin packing episodes for V and M into binpacking/record/ (step 1 of the pipeline).
+
+    python extract.py --num_episodes 200 --seed 0 --worker 0     # one worker
+    bash extract.bash -w 2 -e 400                                # two in parallel
+    python extract.py --num_episodes 4 --items 30                # short episodes (a quick run)
+
+Each episode draws one of the three capacity-9 distributions (--distribution, default all) and
+one policy of the mix in ``worldmodels.envs.binpacking.EXTRACTION_MIX``: random-valid play,
+Best Fit, Sum-of-Squares, and the two heuristics with random valid moves mixed in (eps ~
+U(0.05, 0.5) per episode), 20% each, so V and M see good and bad states. Only valid actions
+are played (C is masked). Each record holds the 64x64 pictures, the one-hot action M is fed
+(T, 9) float32, the reward and the done flag. Re-running the same command resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
+
+from binpacking.config import (  # noqa: E402
+    CAPACITY,
+    EXTRACT_DISTRIBUTION,
+    EXTRACT_EPISODES_PER_WORKER,
+    ITEMS,
+    SPEC,
+    check_distribution,
+)
+from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
+from worldmodels.pipeline.extract import (  # noqa: E402
+    ExtractConfig,
+    add_extract_args,
+    config_from_args,
+    run_extract,
+)
+
+DEFAULTS = ExtractConfig(
+    num_episodes=EXTRACT_EPISODES_PER_WORKER,
+    out_dir=SPEC.paths.path("record"),  # where vae_train.py looks
+    min_frames=0,                       # every episode is kept (they all last --items steps)
+    max_frames=ITEMS,                   # the episode ends with its last item [benchmark: time_horizon]
+)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_extract_args(parser, DEFAULTS)
+    parser.add_argument("--distribution", default=EXTRACT_DISTRIBUTION,
+                        help="all (default), a name, or C:s1,s2:p1,p2; '+' joins several")
+    parser.add_argument("--items", type=int, default=ITEMS, help="items per episode (default %(default)s)")
+    parser.set_defaults(max_frames=None)  # an episode lasts --items steps unless --max_frames cuts it
+    args = parser.parse_args(argv)
+    if args.items < 1:
+        raise WorldModelsError(f"--items must be >= 1, got {args.items}")
+    args.max_frames = args.max_frames or args.items
+    cfg = config_from_args(args, DEFAULTS)
+    check_distribution(args.distribution, args.items)  # before any work
+
+    from worldmodels.envs import binpacking
+
+    envs: list[binpacking.BinPackingEnv] = []
+
+    def make_env() -> binpacking.BinPackingEnv:
+        envs.append(binpacking.BinPackingEnv(args.distribution, items=args.items))
+        return envs[-1]
+
+    def make_policy(rng):
+        return binpacking.ExtractionPolicy(lambda: envs[-1].bins.state, CAPACITY)
+
+    written = run_extract(cfg, make_env, make_policy, binpacking.action_to_env)
+    print(f"worker {cfg.worker}: wrote {written} new episodes to {cfg.out_dir}")
+
+
+if __name__ == "__main__":
+    cli_main(main)

@@ -1,0 +1,60 @@
+"""The whole bin packing pipeline on tiny data, every step through its real script.
+
+    python miniature.py [--workdir /tmp/binpacking_mini]
+
+extract (4 episodes of 30 items) -> vae_train (1 short epoch) -> series -> rnn_train (a few
+steps) -> train (2 generations of CMA-ES, population 4, in the real environment under mpiexec)
+-> model.py norender in the real environment and in the dream -> dream_model.py (a gif).
+Outputs go to --workdir (BINPACKING_WORKDIR), never to binpacking/ itself. The test suite runs
+this; it checks that the steps fit together, not that the agent is any good.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ITEMS = "30"  # items per episode: short episodes keep every step to seconds
+
+
+def steps(work: Path) -> list[list[str]]:
+    best = str(work / "log" / "binpacking.cma.2.4.best.json")
+    return [
+        ["extract.py", "--num_episodes", "4", "--items", ITEMS, "--no_progress"],
+        ["vae_train.py", "--epochs", "1", "--max_frames", "100", "--batch_size", "20"],
+        ["series.py"],
+        ["rnn_train.py", "--epochs", "2", "--steps_per_epoch", "2", "--batch_size", "4", "--seq_len", "20"],
+        ["train.py", "-n", "4", "-e", "2", "-g", "2", "--eval_steps", "2", "--num_eval", "4", "--num_procs", "3",
+         "--items", ITEMS, "--num_envs", "2"],
+        ["model.py", "binpacking", "norender", best, "0", "--episodes", "3", "--items", ITEMS],
+        ["model.py", "binpackingrnn", "norender", best, "0", "--episodes", "3", "--max_steps", ITEMS],
+        ["dream_model.py", best, "0", "--max_steps", "20", "--video", str(work / "dream.gif")],
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", type=Path, default=None, help="default: a new temp folder")
+    args = parser.parse_args(argv)
+    work = (args.workdir or Path(tempfile.mkdtemp(prefix="binpacking_mini_"))).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "BINPACKING_WORKDIR": str(work), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    start = time.time()
+    for cmd in steps(work):
+        t = time.time()
+        print(f"$ python {' '.join(cmd)}", flush=True)
+        result = subprocess.run([sys.executable, str(HERE / cmd[0]), *cmd[1:]], env=env, cwd=work)
+        if result.returncode != 0:
+            sys.exit(f"miniature pipeline: step {cmd[0]} failed with exit code {result.returncode}")
+        print(f"  ({time.time() - t:.0f} s)", flush=True)
+    print(f"miniature pipeline done in {time.time() - start:.0f} s; outputs in {work}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,35 @@
+"""Train M (MDN-RNN, LSTM 256, reward and done heads, state reset) on binpacking/series/ -> tf_rnn/rnn.npz.
+
+    python rnn_train.py                  # 20 epochs [paper A.2], resumes if interrupted
+    python rnn_train.py --epochs 1 --steps_per_epoch 2 --batch_size 4 --seq_len 20   # quick
+
+M's input is z (32) + the one-hot action (9) + the restart flag; its output is the done logit,
+the mixture of the next z, and the reward of the action (-(C - s) for a new bag, +s otherwise).
+Episodes are laid end to end in parallel streams (as Doom) and cut into 100-step windows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
+
+from binpacking.config import RNN_EPOCHS, SPEC  # noqa: E402
+from worldmodels.fileio import cli_main  # noqa: E402
+from worldmodels.pipeline import rnn_train  # noqa: E402
+
+DEFAULTS = rnn_train.RNNTrainConfig(rnn=SPEC.rnn, series_path=SPEC.paths.path("series"),
+                                    out_dir=SPEC.paths.path("rnn").parent, epochs=RNN_EPOCHS)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    rnn_train.add_arguments(parser, DEFAULTS)
+    rnn_train.train(rnn_train.config_from_args(parser.parse_args(argv), DEFAULTS))
+
+
+if __name__ == "__main__":
+    cli_main(main)

@@ -1,0 +1,30 @@
+"""Pack this folder's finished run (tf_vae, tf_rnn, tf_initial_z, log) into trained/.
+
+    python ship.py [--log_prefix log/doomrnn.cma.16.64.]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
+
+from doomrnn.config import SPEC  # noqa: E402
+from worldmodels.fileio import cli_main  # noqa: E402
+from worldmodels.pipeline.ship import ship  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--log_prefix", default=str(SPEC.paths.path("log") / "doomrnn.cma.16.64."))
+    args = parser.parse_args(argv)
+    for path in ship(SPEC, SPEC.paths.path("vae"), SPEC.paths.path("rnn"), SPEC.paths.path("initial_z"),
+                     Path(args.log_prefix), HERE / "trained"):
+        print(f"shipped {path} ({path.stat().st_size / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    cli_main(main)

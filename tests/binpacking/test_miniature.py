@@ -1,0 +1,38 @@
+"""The whole bin packing pipeline on tiny data through the real scripts (binpacking/miniature.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from worldmodels.data import Series, load_episode
+from worldmodels.fileio import read_json
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_miniature_pipeline_runs_every_step(tmp_path):
+    result = subprocess.run([sys.executable, str(REPO / "binpacking" / "miniature.py"), "--workdir", str(tmp_path)],
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    records = sorted((tmp_path / "record").glob("*.npz"))
+    assert len(records) == 4
+    with np.load(records[0]) as ep:
+        assert ep["obs"].shape == (30, 64, 64, 3) and ep["action"].shape == (30, 9)
+        assert ep["action"].dtype == np.float32 and (ep["action"].sum(axis=1) == 1).all()
+        assert ep["reward"].shape == (30,) and ep["done"].tolist() == [0.0] * 29 + [1.0]
+    assert load_episode(records[0])["obs"].dtype == np.uint8
+    series = Series.load(tmp_path / "series" / "series.npz")
+    assert series.mu.shape == (120, 32) and series.action.shape == (120, 9)
+    assert series.reward is not None and series.done is not None
+    hist = read_json(tmp_path / "log" / "binpacking.cma.2.4.hist.json")
+    assert [row[0] for row in hist] == [1, 2]
+    params, reward = read_json(tmp_path / "log" / "binpacking.cma.2.4.best.json")
+    assert len(params) == 2601 and reward < 0  # waste is never negative
+    assert result.stdout.count("seed 0 average_reward") == 3  # model.py real, model.py dream, dream_model.py
+    assert (tmp_path / "dream.gif").stat().st_size > 0

@@ -1,0 +1,88 @@
+"""binpacking scripts: play at a prompt, the baselines table, bad input answered with one line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(script: str, *args: str, workdir: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "BINPACKING_WORKDIR": str(workdir), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.run([sys.executable, str(REPO / "binpacking" / script), *args], env=env, cwd=workdir,
+                          input=stdin, capture_output=True, text=True, timeout=300)
+
+
+def test_a_person_plays_at_the_prompt(tmp_path):
+    # seed 0 of bounded_waste with 3 items: the items are drawn from default_rng via reset(seed=0)
+    from worldmodels.envs.binpacking import BinPackingEnv
+    env = BinPackingEnv("bounded_waste", items=3)
+    env.reset(seed=0)
+    items = env.bins.items
+    result = run("bin_packing_environment.py", "--distribution", "bounded_waste", "--items", "3", "--seed", "0",
+                 workdir=tmp_path, stdin="oops\n0\n0\n0\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "not an action: 'oops'" in out and "valid actions: [0]" in out
+    waste = sum(9 - s for s in items)
+    assert out.count("action> ") == 4 and f"episode over after 3 items: total reward {-waste}, waste {waste}" in out
+
+
+def test_invalid_action_at_the_prompt_without_mask_ends_the_episode(tmp_path):
+    result = run("bin_packing_environment.py", "--items", "5", "--no_mask", workdir=tmp_path, stdin="4\n")
+    assert result.returncode == 0, result.stderr
+    assert "(invalid: episode over)" in result.stdout and "episode over after 1 items: total reward -100" \
+        in result.stdout
+
+
+def test_quit_and_end_of_input(tmp_path):
+    for stdin in ("q\n", ""):
+        result = run("bin_packing_environment.py", "--items", "5", workdir=tmp_path, stdin=stdin)
+        assert result.returncode == 0 and "episode over after 0 items" in result.stdout
+
+
+def test_baselines_table(tmp_path):
+    result = run("baselines.py", "--episodes", "3", "--items", "60", "--markdown", workdir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "mean +- std over 3 episodes, seed 0" in lines[0]
+    assert lines[1] == "| distribution | best_fit | sum_of_squares | random_valid |"
+    assert [line.split(" | ")[0] for line in lines[3:6]] == ["| perfect_pack", "| bounded_waste", "| linear_waste"]
+    from binpacking.baselines import POLICIES, score
+    from worldmodels.envs.binpacking import parse_distribution
+    dist = parse_distribution("bounded_waste", 60)[0]
+    bf = score(dist, POLICIES["best_fit"], 0, 3)
+    assert f"{bf.mean():.1f} +- {bf.std():.1f}" in lines[4]
+    np.testing.assert_array_equal(bf, score(dist, POLICIES["best_fit"], 0, 3))  # seeded: the same again
+
+
+@pytest.mark.parametrize("script,args,hint", [
+    ("extract.py", ("--distribution", "9:2,3:0.5,0.6"), "sum to 1.1, not 1"),
+    ("extract.py", ("--distribution", "9:2,12:0.5,0.5"), "outside 1..9"),
+    ("extract.py", ("--distribution", "linear_waste_large"), "sized for bag capacity 9"),
+    ("baselines.py", ("--distributions", "9:4:0.9"), "sum to 0.9"),
+    ("bin_packing_environment.py", ("--distribution", "12:13:1"), "outside 1..12"),
+    # vae_train/rnn_train import TensorFlow before they look at their input (core: pipeline.training)
+    pytest.param("vae_train.py", (), "extract", marks=pytest.mark.slow),
+    ("series.py", (), "extract"),
+    pytest.param("rnn_train.py", (), "series.py", marks=pytest.mark.slow),
+    ("train.py", ("-g", "1"), "vae_train.py"),
+    ("train.py", ("-g", "1", "--distribution", "bounded_waste_large"), "sized for bag capacity 9"),
+    ("model.py", ("binpacking", "norender", "missing.json"), "not found"),
+    ("model.py", ("binpacking", "norender", "--distribution", "oops"), "unknown distribution 'oops'"),
+    ("dream_model.py", ("missing.json",), "not found"),
+])
+def test_bad_input_is_one_line_and_nothing_is_written(tmp_path, script, args, hint):
+    (tmp_path / "keep.txt").write_text("mine")
+    result = run(script, *args, workdir=tmp_path)
+    assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error:") and hint in last, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]  # nothing created, nothing lost

@@ -1,0 +1,44 @@
+"""Pack a finished run into ``<env>/trained/``: what ``model.py`` plays by default.
+
+V and M are stored as float16 npz (half the size; the scores in each README are measured on
+these very files), next to initial_z.json and the run's best.json / hist.json / log.json.
+Existing shipped files are moved to ``trained/previous/`` rather than overwritten.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from worldmodels.config import EnvSpec
+from worldmodels.fileio import WorldModelsError
+from worldmodels.mdnrnn import RNNWeights
+from worldmodels.vae import load_weights, save_weights
+
+
+def ship(spec: EnvSpec, vae_path: Path, rnn_path: Path, initial_z_path: Path, log_prefix: Path,
+         out_dir: Path, dtype: str = "float16") -> list[Path]:
+    """Copy a run into ``out_dir``; ``log_prefix`` is e.g. ``log/doomrnn.cma.16.64.``."""
+    sources = {"best.json": Path(f"{log_prefix}best.json"), "hist.json": Path(f"{log_prefix}hist.json"),
+               "log.json": Path(f"{log_prefix}log.json")}
+    for path in (vae_path, rnn_path, initial_z_path, sources["best.json"]):
+        if not path.is_file():
+            raise WorldModelsError(f"{path} not found: finish the pipeline (and train.py) before shipping")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    old = [p for p in out_dir.iterdir() if p.is_file()]
+    if old:
+        backup = out_dir / "previous" / time.strftime("%Y%m%d-%H%M%S")
+        backup.mkdir(parents=True)
+        for p in old:
+            shutil.move(str(p), backup / p.name)
+    written = [out_dir / "vae.npz", out_dir / "rnn.npz", out_dir / "initial_z.json"]
+    save_weights(written[0], load_weights(vae_path, spec.vae), spec.vae, dtype=dtype)
+    RNNWeights.load(rnn_path, spec.rnn).save(written[1], spec.rnn, dtype=dtype)
+    shutil.copyfile(initial_z_path, written[2])
+    for suffix, src in sources.items():
+        if src.is_file():
+            dst = out_dir / f"{Path(log_prefix).name}{suffix}"
+            shutil.copyfile(src, dst)
+            written.append(dst)
+    return written
