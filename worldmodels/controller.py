@@ -7,7 +7,8 @@ paper's V-only ablation).
 
 Adapters turn C's output into (env action, M action):
 * continuous (CarRacing): a = tanh(.), steer = a0, gas = (a1 + 1) / 2, brake = clip(a2, 0, 1);
-  M is fed a [orig carracing/model.py].
+  M is fed that game action [steer, gas, brake]: the original converts a in place before
+  ``rnn_next_state`` [orig carracing/model.py], so its rnn.json expects it.
 * thirds (Doom): a = tanh(.) (one value); a < -1/3 left, a > 1/3 right, else no-op; M is fed a.
 * argmax (discrete games): argmax over the logits (invalid actions masked); M is fed one-hot.
 """
@@ -85,7 +86,8 @@ class Controller:
         y = self.output(x, rows)
         mode = self.cfg.action_mode
         if mode == "continuous":
-            return car_racing_action(y), y
+            game_action = car_racing_action(y)
+            return game_action, game_action
         if mode == "thirds":
             return thirds(y[:, 0]), y
         if mask is not None:

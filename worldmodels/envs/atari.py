@@ -1,14 +1,14 @@
 """Atari 2600 games (ale-py, ROMs bundled) under the evaluation protocol of Machado et al. 2018.
 
-"Revisiting the Arcade Learning Environment" (Machado et al. 2018, JAIR 61) recommends, and this
-adapter uses:
+The settings of "Revisiting the Arcade Learning Environment" (Machado et al. 2018, JAIR 61), with
+DQN's frame skip:
 
 * sticky actions: at every emulator frame the previous action is repeated with probability 0.25
   (``repeat_action_probability``), which replaces no-op starts as the source of stochasticity
   (so ``noop_max = 0``);
 * no life-loss signal: an episode ends at game over only (``terminal_on_life_loss = False``);
 * frame skip 4 with a max-pool over the last two frames of each skip (the DQN setting of Mnih et
-  al. 2015, kept by Machado et al. 2018; done here by gymnasium's ``AtariPreprocessing``);
+  al. 2015, as gymnasium's ``AtariPreprocessing`` implements it);
 * episodes capped at 18,000 emulator frames (5 minutes at 60 Hz) = 4,500 agent steps at skip 4.
 
 V sees the pooled frame in grayscale (ALE's own luminance), area-resized (cv2 INTER_AREA) to
@@ -35,11 +35,11 @@ from worldmodels.fileio import WorldModelsError
 STICKY_ACTION_PROBABILITY = 0.25
 """Probability of repeating the previous action at each frame [Machado et al. 2018: sticky actions]."""
 FRAME_SKIP = 4
-"""Emulator frames per agent step; the last two are max-pooled [Mnih et al. 2015; Machado et al. 2018]."""
+"""Emulator frames per agent step; the last two are max-pooled [Mnih et al. 2015, DQN]."""
 MAX_EPISODE_FRAMES = 18_000
 """Episode cap in emulator frames: 5 minutes at 60 Hz [Machado et al. 2018] = 4,500 steps at skip 4."""
 FULL_ACTION_COUNT = 18
-"""Size of the ALE's full (legal) action set: every joystick direction x fire [Machado et al. 2018]."""
+"""Size of the ALE's full (legal) action set: 9 joystick positions x fire or not [Bellemare et al. 2013]."""
 
 _GAME_ID = re.compile(r"^(?:ALE/)?(?P<name>[A-Za-z0-9_]+?)(?:NoFrameskip|Deterministic)?(?:-v\d+)?$")
 
@@ -68,7 +68,8 @@ def resolve_game(game: str) -> str:
     match = _GAME_ID.match(game.strip())
     rom = _rom_ids().get(_key(match.group("name"))) if match else None
     if rom is None:
-        close = difflib.get_close_matches(_key(match.group("name") if match else game), list(_rom_ids()), n=3, cutoff=0.6)
+        asked = _key(match.group("name") if match else game)
+        close = difflib.get_close_matches(asked, list(_rom_ids()), n=3, cutoff=0.6)
         hint = f"did you mean {', '.join(_rom_ids()[c] for c in close)}? " if close else ""
         raise WorldModelsError(f"unknown Atari game {game!r}; {hint}({len(_rom_ids())} games are known: "
                                f"atari/env.py --list_games prints them)")

@@ -11,9 +11,9 @@ CarRacing-v3 with max_episode_steps=1000]. ``render()`` gives gymnasium's 600x40
 renderer whose frames are bit-identical to stock's (tests/envs/test_carracing_fast.py).
 
 Actions: C's three tanh outputs a map to [steer, gas, brake] = [a0, (a1 + 1) / 2, clip(a2, 0, 1)]
-(``worldmodels.controller.car_racing_action`` [orig carracing/model.py]). The extraction policy
-(``RandomDrivePolicy``) acts in that same tanh space, so the action a record keeps is what M is
-fed for it (see ``RandomDrivePolicy``).
+(``worldmodels.controller.car_racing_action`` [orig carracing/model.py]), and M is fed that game
+action, as the original did. The extraction policy (``RandomDrivePolicy``) acts in game actions,
+so a record keeps exactly what M is fed.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
-from worldmodels.controller import car_racing_action
 from worldmodels.envs.base import OBS_SIZE, crop_and_resize
 from worldmodels.fileio import WorldModelsError
 
@@ -73,7 +72,8 @@ def game_class(fast: bool) -> type:
 class CarRacingEnv(gym.Env):
     """CarRacing for World Models: obs uint8 (64, 64, 3); action [steer, gas, brake] as gymnasium's."""
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 50}  # FPS [car_racing.py]
+    # render_fps: CarRacing's FPS = 50 [gymnasium car_racing.py]
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 50}
 
     def __init__(self, config: CarRacingConfig | None = None, render_mode: str | None = None):
         self.config = config = config or CarRacingConfig()
@@ -139,16 +139,10 @@ def make(render_mode: str | None = None, **config: Any) -> CarRacingEnv:
 
 
 def action_to_env(a: np.ndarray) -> np.ndarray:
-    """A recorded (tanh-space) action a -> the game's [steer, gas, brake] (float64) [orig carracing/model.py]."""
-    arr = np.asarray(a, dtype=np.float32).reshape(-1)
+    """A recorded action (the game's [steer, gas, brake]) as the float64 array the game takes."""
+    arr = np.asarray(a, dtype=np.float64).reshape(-1)
     assert arr.shape == (3,), f"CarRacing takes three action values, got shape {np.shape(a)}"
-    return car_racing_action(arr).astype(np.float64)
-
-
-def env_to_tanh(action: np.ndarray) -> np.ndarray:
-    """The inverse of ``action_to_env`` on its range: [steer, gas g, brake b] -> [steer, 2g - 1, b]."""
-    arr = np.asarray(action, dtype=np.float32)
-    return np.stack([arr[..., 0], 2.0 * arr[..., 1] - 1.0, arr[..., 2]], axis=-1)
+    return arr
 
 
 @dataclass(frozen=True)
@@ -175,10 +169,8 @@ class RandomDrivePolicy:
     hold 1..hold_max frames (hold_max ~ U{1..20}), steering ~ N(0, steer_std), steer_std ~
     U(0.2, 1), gas around a mean ~ U(0.1, 0.7) (+- 0.2), braking with probability ~ U(0, 0.15).
 
-    Actions are returned in C's tanh space, ``env_to_tanh`` of the game action [steer, gas,
-    brake] (a1 = 2 gas - 1, a2 = brake): the record keeps a, the game gets ``action_to_env(a)``
-    (the same game action up to float32 rounding), and M is trained on the kind of action C
-    feeds it in a rollout (``Controller.act``'s M action: the tanh output).
+    Actions are game actions [steer, gas, brake]: the record keeps them and M is trained on them,
+    the kind of action C feeds M in a rollout (``Controller.act``) [orig carracing/model.py].
     """
 
     def __init__(self, rng: np.random.Generator):
@@ -197,7 +189,7 @@ class RandomDrivePolicy:
             steer = float(np.clip(rng.normal(0.0, s.steer_std), -1.0, 1.0))
             gas = float(np.clip(s.gas + rng.uniform(-0.2, 0.2), 0.0, 1.0))
             brake = float(rng.uniform(0.0, 1.0)) if rng.uniform() < s.brake_prob else 0.0
-            self.action = env_to_tanh(np.array([steer, gas, brake], np.float32))
+            self.action = np.array([steer, gas, brake], np.float32)
             self.left = int(rng.integers(1, s.hold_max + 1))
         self.left -= 1
         return self.action.copy()

@@ -22,13 +22,17 @@ building a ``pygame.font.Font`` every frame, and smooth-scaling to 96x96.
   anti-aliased line pixel to the surface), so skipping it leaves the picture unchanged. The
   kept polygons are drawn with the same ``gfxdraw`` calls, in the same order, with the same
   vertex values and colours;
-* in ``state_pixels`` mode (the observation, rendered on every step) the 1000x800 surface is
-  allocated once and cleared instead of re-created, and the font is created once and the score
-  text surface is cached per string (the text only changes when the rounded score does).
+* in ``state_pixels`` mode (the observation, rendered on every step): the 1000x800 surfaces are
+  allocated once; when the background square covers the whole view (``covers_surface``, all
+  but the opening zoom and the playfield's edge) black + that polygon become one ``fill`` with
+  its colour; the vertical flip is the same row reversal, copied into a kept surface; the font
+  is created once and the score text surface cached per string.
 
-Everything else — physics, track generation, rewards, terminations, the car, the indicators,
-the flip and the smooth-scale — is stock code. tests/envs/test_carracing_fast.py compares
-observations, rewards and terminations with stock's on fixed seeds and action sequences.
+Everything else — physics, track generation, rewards, terminations, the car, the indicators and
+the smooth-scale — is stock code, and the other render modes (window, 600x400 video frames) are
+stock's ``_render`` over the road drawing above. tests/envs/test_carracing_fast.py compares
+observations, rewards, terminations and video frames with stock's on fixed seeds and action
+sequences.
 """
 
 from __future__ import annotations
@@ -151,7 +155,7 @@ class FastCarRacing(CarRacing):
         if not self._background_filled:
             self._draw_colored_polygon(self.surf, field_polygon(), self.bg_color, zoom, translation, angle, clip=False)
         grass_color = self.grass_color
-        for i, poly in self._visible(self._grass, zoom, translation, angle):
+        for _, poly in self._visible(self._grass, zoom, translation, angle):
             gfxdraw.aapolygon(self.surf, poly, grass_color)
             gfxdraw.filled_polygon(self.surf, poly, grass_color)
         road_poly = self.road_poly

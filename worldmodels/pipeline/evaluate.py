@@ -37,8 +37,10 @@ class ModelFiles:
 
 def add_arguments(parser: argparse.ArgumentParser, files: ModelFiles, real_names: tuple[str, ...],
                   dream_names: tuple[str, ...]) -> None:
-    parser.add_argument("where", choices=real_names + dream_names,
-                        help=f"{'/'.join(real_names)}: the real environment; {'/'.join(dream_names)}: M's dream")
+    where_help = f"{'/'.join(real_names)}: the real environment"
+    if dream_names:
+        where_help += f"; {'/'.join(dream_names)}: M's dream"
+    parser.add_argument("where", choices=real_names + dream_names, help=where_help)
     parser.add_argument("mode", choices=("render", "norender"))
     parser.add_argument("controller", nargs="?", type=Path, default=files.controller,
                         help="best.json or params .json (default: the shipped controller)")

@@ -1,0 +1,1 @@
+"""CarRacing experiment scripts (thin adapters over worldmodels/)."""

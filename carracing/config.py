@@ -1,0 +1,72 @@
+"""CarRacing's experiment: model sizes, paths and budgets [paper sec. 3/A.1, orig carracing/].
+
+Every carracing script reads its defaults from here; nothing else differs per environment.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from worldmodels.config import ControllerConfig, DreamConfig, EnvSpec, Paths, RNNConfig, VAEConfig
+
+HERE = Path(__file__).resolve().parent
+WORKDIR = Path(os.environ.get("CARRACING_WORKDIR", HERE))
+"""Where record/, series/, tf_vae/, tf_rnn/, tf_initial_z/ and log/ go (default: this folder).
+Set CARRACING_WORKDIR to run the whole pipeline elsewhere (the miniature run does)."""
+
+Z_SIZE = 32            # [paper A.1: CarRacing z is 32-dimensional]
+HIDDEN = 256           # [paper A.1: LSTM 256 units]
+ACTIONS = 3            # steer, gas, brake [gymnasium CarRacing]
+
+SPEC = EnvSpec(
+    name="carracing",
+    vae=VAEConfig(z_size=Z_SIZE, channels=3),
+    rnn=RNNConfig(
+        z_size=Z_SIZE,
+        action_size=ACTIONS,          # M's input is 32 + 3 [orig carracing/rnn_train.py]
+        hidden_units=HIDDEN,
+        seq_len=999,                  # first 999 frames in, frames 1..999 as targets [orig rnn_train.py]
+        batch_size=100,               # [orig carracing/rnn_train.py]
+        learning_rate=1e-3,
+        min_learning_rate=1e-3,       # constant: decay_rate 1.0 [orig carracing/rnn_train.py]
+        decay_rate=1.0,
+        num_steps=4000,               # [orig carracing/rnn_train.py: num_steps=4000]
+        episode_aligned=True,         # one sequence per episode [orig carracing/rnn_train.py]
+    ),
+    controller=ControllerConfig(
+        input_size=Z_SIZE + HIDDEN,   # [z, h]: 32 + 256 = 288 [orig carracing/model.py MODE_ZH]
+        output_size=ACTIONS, use_bias=True,   # 3 + 288 x 3 = 867 params [orig]
+        action_mode="continuous", features="zh"),
+    # The dream is only watched for CarRacing (C trains in the real game): no reward, episodes
+    # of 1200 frames, temperature 0.7 [orig carracing/dream_env.py].
+    dream=DreamConfig(temperature=0.7, max_steps=1200, reward_per_step=0.0),
+    paths=Paths(root=WORKDIR),
+)
+
+FAST_ENV = True
+"""Play FastCarRacing (bit-identical frames, rewards and ends; 2-4x faster) in extract, train and
+model.py; each script's --stock_env plays gymnasium's CarRacing instead."""
+EPISODE_STEPS = 1000   # [orig carracing/extract.py MAX_FRAMES; model.py max_episode_length]
+
+# Budgets. V: the original ran 10 epochs over all ~10M frames on a GPU [orig vae_train.py]; on
+# a CPU we default to 3 epochs of a random 100k-frame subset each, like doomrnn (README.md).
+VAE_FRAMES_PER_EPOCH = 100_000
+VAE_EPOCHS = 3
+# M: 4000 steps of batch 100 [orig carracing/rnn_train.py]. Counted as 40 "epochs" of 100 batches
+# (10,000 episodes / batch 100 [paper sec. 3: 10,000 rollouts]), so the step count is the
+# original's whatever the size of record/.
+RNN_STEPS_PER_EPOCH = 100
+RNN_EPOCHS = SPEC.rnn.num_steps // RNN_STEPS_PER_EPOCH
+
+
+def _default_files():
+    """The agent model.py plays by default: this folder's own trained files (none is shipped)."""
+    from worldmodels.pipeline.evaluate import ModelFiles
+    return ModelFiles(vae=SPEC.paths.path("vae"), rnn=SPEC.paths.path("rnn"), initial_z=SPEC.paths.path("initial_z"),
+                      controller=SPEC.paths.path("log") / "carracing.cma.16.64.best.json")
+
+
+SHIPPED = _default_files()
+"""No trained CarRacing agent ships yet: model.py defaults to the files a full run of the
+pipeline writes (tf_vae/, tf_rnn/, log/carracing.cma.16.64.best.json)."""

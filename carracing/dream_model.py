@@ -1,0 +1,109 @@
+"""Watch C drive inside M's dream, seen through V's decoder (a window, or a video file).
+
+    python dream_model.py [model.json] [seed]             # display: a window; else a video in videos/
+    python dream_model.py --video dream.mp4               # always a video file
+    python dream_model.py --keyboard                      # display: you drive the dream (arrow keys)
+
+Each frame is V's decoding of the z that M samples at temperature tau (0.7 [orig carracing/
+dream_env.py]) given C's action; the dream has no reward and ends after 1200 frames [orig].
+Defaults are this folder's trained files (none ships yet); see model.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
+
+from carracing.config import SHIPPED, SPEC  # noqa: E402
+from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
+from worldmodels.pipeline import evaluate  # noqa: E402
+
+WINDOW_SCALE = 6   # the 64x64 dream frame shown at 384x384
+FPS = 50           # CarRacing's frame rate [gymnasium car_racing.py: FPS = 50]
+
+
+def has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def play_window(args: argparse.Namespace) -> None:
+    """A pygame window: C (or you, with --keyboard: arrows steer / gas / brake) acts in the dream."""
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+
+    from worldmodels.controller import Controller, features
+    from worldmodels.dream import VectorDream
+    from worldmodels.evaluators import load_agent
+    from worldmodels.formats import read_controller, read_initial_z
+
+    controller = None if args.keyboard else Controller(SPEC.controller,
+                                                       read_controller(args.controller, SPEC.controller.num_params))
+    agent = load_agent(SPEC, args.vae, args.rnn)
+    mu, logvar = read_initial_z(args.initial_z, SPEC.rnn.z_size)
+    dream_cfg = SPEC.dream if args.temperature is None else replace(SPEC.dream, temperature=args.temperature)
+    if args.max_steps:
+        dream_cfg = replace(dream_cfg, max_steps=args.max_steps)
+    dream = VectorDream(agent.rnn, mu, logvar, dream_cfg, np.random.default_rng(args.seed))
+    pygame.init()
+    size = 64 * WINDOW_SCALE
+    screen = pygame.display.set_mode((size, size))
+    pygame.display.set_caption("CarRacing dream (V decodes M's z)")
+    clock = pygame.time.Clock()
+    dream.reset(1)
+    while True:
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE):
+                pygame.quit()
+                return
+        if controller is None:
+            keys = pygame.key.get_pressed()
+            steer = -1.0 if keys[pygame.K_LEFT] else (1.0 if keys[pygame.K_RIGHT] else 0.0)
+            env_action = np.array([steer, 1.0 if keys[pygame.K_UP] else 0.0, 0.8 if keys[pygame.K_DOWN] else 0.0])
+            m_action = env_action[None].astype(np.float32)  # M is fed the game action [orig]
+        else:
+            _, m_action = controller.act(features(SPEC.controller, dream.z, dream.h, dream.c))
+        frame = (agent.vae.decode(dream.z[:1])[0] * 255).astype(np.uint8)
+        big = np.repeat(np.repeat(frame, WINDOW_SCALE, 0), WINDOW_SCALE, 1)
+        screen.blit(pygame.surfarray.make_surface(big.swapaxes(0, 1)), (0, 0))
+        pygame.display.flip()
+        dream.step(m_action, np.array([0]))
+        if dream.done[0]:
+            print(f"dream episode over after {int(dream.steps[0])} frames")
+            dream.reset(1)
+        clock.tick(FPS)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("controller", nargs="?", type=Path, default=SHIPPED.controller)
+    parser.add_argument("seed", nargs="?", type=int, default=0)
+    parser.add_argument("--vae", type=Path, default=SHIPPED.vae)
+    parser.add_argument("--rnn", type=Path, default=SHIPPED.rnn)
+    parser.add_argument("--initial_z", type=Path, default=SHIPPED.initial_z)
+    parser.add_argument("--temperature", type=float, default=None, help=f"tau (default {SPEC.dream.temperature})")
+    parser.add_argument("--video", type=Path, default=None, help="write the dream to this .mp4/.gif")
+    parser.add_argument("--max_steps", type=int, default=0, help=f"frames (0: {SPEC.dream.max_steps})")
+    parser.add_argument("--keyboard", action="store_true", help="drive the dream yourself (needs a display)")
+    args = parser.parse_args(argv)
+    if args.max_steps < 0:
+        raise WorldModelsError(f"--max_steps must be >= 0, got {args.max_steps}")
+    if args.keyboard and (args.video is not None or not has_display()):
+        raise WorldModelsError("--keyboard needs a display ($DISPLAY is not set) and no --video")
+    if args.video is None and has_display():
+        play_window(args)
+        return
+    args.video = args.video or HERE / "videos" / f"dream_seed{args.seed}.mp4"
+    args.where, args.mode, args.episodes, args.num_envs = "dream", "render", 1, 1
+    evaluate.run(args, SPEC, None, ("carracing",), HERE / "videos")
+
+
+if __name__ == "__main__":
+    cli_main(main)

@@ -1,0 +1,57 @@
+"""Collect random-policy CarRacing episodes into carracing/record/ (step 1 of the pipeline).
+
+    python extract.py --num_episodes 200 --seed 0 --worker 0     # one worker
+    bash extract.bash -w 4 -e 2000                               # four in parallel
+
+Headless: the game renders off-screen (no X server, no display). The policy drives randomly
+with a per-episode style (worldmodels/envs/carracing.py, RandomDrivePolicy); the record keeps
+its action in C's tanh space (what M is fed) and the game gets [steer, gas, brake] from it.
+Episodes are 1000 frames [orig carracing/extract.py MAX_FRAMES]. Re-running the same command
+resumes: episodes already in record/ are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from functools import partial
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
+
+from carracing.config import EPISODE_STEPS, FAST_ENV, SPEC  # noqa: E402
+from worldmodels.fileio import cli_main  # noqa: E402
+from worldmodels.pipeline.extract import (  # noqa: E402
+    ExtractConfig,
+    add_extract_args,
+    config_from_args,
+    run_extract,
+)
+
+DEFAULTS = ExtractConfig(
+    num_episodes=200,  # [orig carracing/extract.py: MAX_TRIALS = 200 per worker]
+    out_dir=SPEC.paths.path("record"),  # carracing/record, where vae_train.py looks
+    min_frames=0,  # keep every episode (the original kept all)
+    max_frames=EPISODE_STEPS,  # [orig carracing/extract.py: MAX_FRAMES = 1000]
+)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_extract_args(parser, DEFAULTS)
+    parser.add_argument("--stock_env", action="store_true", default=not FAST_ENV,
+                        help="play gymnasium's CarRacing instead of FastCarRacing (same frames, slower)")
+    args = parser.parse_args(argv)
+    cfg = config_from_args(args, DEFAULTS)
+
+    # imports box2d and pygame: after parsing, so --help stays fast
+    from worldmodels.envs import carracing
+
+    make_env = partial(carracing.make, fast=not args.stock_env, max_steps=cfg.max_frames)
+    written = run_extract(cfg, make_env, carracing.random_policy, carracing.action_to_env)
+    print(f"worker {cfg.worker}: wrote {written} new episodes to {cfg.out_dir}")
+
+
+if __name__ == "__main__":
+    cli_main(main)

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Train V, encode the series, train M: the three model steps in order [orig gpu_jobs.bash].
+# Each step resumes from its checkpoint when re-run; extra options are not passed through, so
+# run the scripts one by one to change budgets (see README.md). Use KERAS_BACKEND=jax on a GPU box.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PY=python3
+if [[ -x "$HERE/../.venv/bin/python" ]]; then PY="$HERE/../.venv/bin/python"; fi
+cd "$HERE"
+"$PY" vae_train.py
+"$PY" series.py
+"$PY" rnn_train.py

@@ -1,0 +1,61 @@
+"""The whole CarRacing pipeline on tiny data, every step through its real script, in a few minutes.
+
+    python miniature.py [--workdir /tmp/carracing_mini]
+
+extract (2 episodes of 60 frames) -> vae_train (1 short epoch) -> series -> rnn_train (a few
+steps) -> train (2 generations of CMA-ES in the real game, population 4, 2 episodes of at most
+30 frames, under mpiexec) -> model.py norender and render (a video) -> dream_model.py (a
+video). Outputs go to --workdir (CARRACING_WORKDIR), never to carracing/ itself. The test suite
+runs this; it checks that the steps fit together, not that the agent is any good.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def steps(work: Path) -> list[list[str]]:
+    own = ["--vae", str(work / "tf_vae/vae.npz"), "--rnn", str(work / "tf_rnn/rnn.npz"),
+           "--initial_z", str(work / "tf_initial_z/initial_z.json")]
+    best = str(work / "log" / "carracing.cma.2.4.best.json")
+    return [
+        ["extract.py", "--num_episodes", "2", "--max_frames", "60", "--no_progress"],
+        ["vae_train.py", "--epochs", "1", "--max_frames", "100", "--batch_size", "20"],
+        ["series.py"],
+        ["rnn_train.py", "--epochs", "2", "--steps_per_epoch", "2", "--batch_size", "2", "--seq_len", "20"],
+        ["train.py", "-n", "4", "-e", "2", "-g", "2", "--eval_steps", "2", "--num_eval", "2", "--num_procs", "3",
+         "--max_steps", "30", "--num_envs", "2"],
+        ["model.py", "carracing", "norender", best, "0", "--episodes", "2", "--max_steps", "30"] + own,
+        ["model.py", "carracing", "render", best, "0", "--max_steps", "20", "--video", str(work / "real.gif")] + own,
+        ["dream_model.py", best, "0", "--max_steps", "20", "--video", str(work / "dream.gif")] + own,
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", type=Path, default=None, help="default: a new temp folder")
+    args = parser.parse_args(argv)
+    work = (args.workdir or Path(tempfile.mkdtemp(prefix="carracing_mini_"))).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "CARRACING_WORKDIR": str(work), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    start = time.time()
+    for cmd in steps(work):
+        t = time.time()
+        print(f"$ python {' '.join(cmd)}", flush=True)
+        result = subprocess.run([sys.executable, str(HERE / cmd[0]), *cmd[1:]], env=env, cwd=work)
+        if result.returncode != 0:
+            sys.exit(f"miniature pipeline: step {cmd[0]} failed with exit code {result.returncode}")
+        print(f"  ({time.time() - t:.0f} s)", flush=True)
+    print(f"miniature pipeline done in {time.time() - start:.0f} s; outputs in {work}")
+
+
+if __name__ == "__main__":
+    main()

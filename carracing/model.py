@@ -1,0 +1,48 @@
+"""Play the CarRacing agent (V + M + C) in the real game.
+
+    python model.py carracing norender [model.json] [seed]   # 100 episodes [paper: 100 trials]
+    python model.py carracing render   [model.json] [seed]   # one episode: window, or a video file
+    python model.py carracing norender log/carracing.cma.16.64.best.json 0 --episodes 20 \\
+        --vae tf_vae/vae.npz --rnn tf_rnn/rnn.npz             # your own training run
+    python model.py carracing norender carracing.cma.16.64.best.json 0 \\
+        --vae vae.json --rnn rnn.json                         # the original's published agent
+
+Ends with ``seed S average_reward X stdev Y`` [orig model.py]; episode k uses seed S + k. No
+trained agent ships with this folder yet: the defaults are the files a full pipeline run writes
+(tf_vae/vae.npz, tf_rnn/rnn.npz, log/carracing.cma.16.64.best.json). Solved = average >= 900
+over 100 random tracks [paper sec. 3.4].
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from functools import partial
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
+
+from carracing.config import EPISODE_STEPS, FAST_ENV, SHIPPED, SPEC  # noqa: E402
+from worldmodels.fileio import cli_main  # noqa: E402
+from worldmodels.pipeline import evaluate  # noqa: E402
+
+REAL = ("carracing",)  # [orig model.py's environment name]
+
+
+def make_env(render_mode: str | None = None, fast: bool = FAST_ENV):
+    from worldmodels.envs.carracing import make
+    return make(render_mode=render_mode, fast=fast, max_steps=EPISODE_STEPS)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    evaluate.add_arguments(parser, SHIPPED, REAL, ())
+    parser.add_argument("--stock_env", action="store_true", default=not FAST_ENV,
+                        help="play gymnasium's CarRacing instead of FastCarRacing (same frames, slower)")
+    args = parser.parse_args(argv)
+    evaluate.run(args, SPEC, partial(make_env, fast=not args.stock_env), REAL, HERE / "videos")
+
+
+if __name__ == "__main__":
+    cli_main(main)

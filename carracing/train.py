@@ -1,0 +1,72 @@
+"""Evolve CarRacing's controller with CMA-ES in the REAL game (MPI-parallel) [paper sec. 3.3].
+
+    python train.py                        # population 64, 16 episodes per candidate [paper]
+    python train.py -n 64 -t 1 -e 16 --num_procs 17      # 16 worker processes
+    python train.py -g 300                 # stop after 300 generations (re-run to resume)
+    python train.py -n 4 -e 2 -g 2 --max_steps 50          # a quick try
+
+Each candidate C (867 params) drives V + M + C in ``-e`` real CarRacing episodes of up to 1000
+frames (FastCarRacing: the same frames as gymnasium's, faster); its fitness is the mean reward.
+Re-launches itself under the virtualenv's mpiexec; rank 0 coordinates, the others each play
+their share of candidates x episodes, ``--num_envs`` games in lockstep so V encodes a batch of
+frames per call. Logs go to carracing/log/ (carracing.cma.16.64.json, .hist.json, .best.json,
+.log.json, .hist_best.json [orig]); re-running resumes from the last finished generation.
+V and M are read from tf_vae/vae.npz and tf_rnn/rnn.npz (or pass --vae / --rnn, .json too).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+# one BLAS thread per MPI process: the processes already fill the cores
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
+
+from carracing.config import EPISODE_STEPS, FAST_ENV, SPEC  # noqa: E402
+from estool.train import TrainConfig, build_parser, config_from_args, launch  # noqa: E402
+from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
+
+DEFAULTS = TrainConfig(num_worker=64, num_worker_trial=1, num_episode=16, eval_steps=25,
+                       sigma_init=0.1, log_dir=str(SPEC.paths.path("log")))  # [paper sec. 3.3; orig carracing/train.py]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = build_parser(DEFAULTS, description=__doc__.splitlines()[0])
+    game = parser.add_argument_group("carracing")
+    game.add_argument("--vae", type=Path, default=SPEC.paths.path("vae"), help="V weights (.npz or original .json)")
+    game.add_argument("--rnn", type=Path, default=SPEC.paths.path("rnn"), help="M weights (.npz or original .json)")
+    game.add_argument("--max_steps", type=int, default=EPISODE_STEPS,
+                      help="cap every episode at this many frames (default %(default)s [orig])")
+    game.add_argument("--num_envs", type=int, default=8, help="games each worker plays in lockstep")
+    game.add_argument("--stock_env", action="store_true", default=not FAST_ENV,
+                      help="play gymnasium's CarRacing instead of FastCarRacing (same frames, slower)")
+    ns = parser.parse_args(argv)
+    cfg = config_from_args(ns, DEFAULTS)
+    if ns.max_steps < 1 or ns.num_envs < 1:
+        raise WorldModelsError(f"--max_steps and --num_envs must be >= 1, got {ns.max_steps}, {ns.num_envs}")
+    for path, step in ((ns.vae, "vae_train.py"), (ns.rnn, "rnn_train.py")):
+        if not path.is_file():
+            raise WorldModelsError(f"{path} not found: run {step} first")
+    from estool.mpi import under_mpi
+    if not under_mpi():  # read the weights once before MPI starts: a wrong file is one line here
+        from worldmodels.evaluators import load_agent
+        load_agent(SPEC, ns.vae, ns.rnn)
+
+    def make_evaluator():
+        from functools import partial
+
+        from worldmodels.envs.carracing import make
+        from worldmodels.evaluators import RealEvaluator
+        make_env = partial(make, fast=not ns.stock_env, max_steps=ns.max_steps)
+        return RealEvaluator(SPEC, make_env, ns.vae, ns.rnn, num_envs=ns.num_envs)
+
+    launch(cfg, SPEC.name, SPEC.controller.num_params, make_evaluator)
+
+
+if __name__ == "__main__":
+    cli_main(main)

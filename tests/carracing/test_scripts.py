@@ -1,0 +1,111 @@
+"""CarRacing scripts: bad input is one line and exit 2; the original agent's files run through model.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(script: str, *args: str, workdir: Path, timeout: int = 600) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CARRACING_WORKDIR": str(workdir), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    return subprocess.run([sys.executable, str(REPO / "carracing" / script), *args], env=env, cwd=workdir,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def one_error_line(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 2, (result.returncode, result.stdout[-2000:], result.stderr[-2000:])
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error:"), result.stderr[-2000:]
+    return last
+
+
+def save_vae(path: Path, z_size: int) -> Path:
+    from worldmodels import vae
+    from worldmodels.config import VAEConfig
+    cfg = VAEConfig(z_size=z_size)
+    rng = np.random.default_rng(0)
+    weights = {n: (rng.normal(0, 0.05, k).astype(np.float32), np.zeros(b, np.float32))
+               for n, (k, b) in vae.weight_shapes(cfg).items()}
+    vae.save_weights(path, weights, cfg)
+    return path
+
+
+def save_rnn(path: Path, spec) -> Path:
+    from worldmodels.mdnrnn import RNNWeights
+    cfg = spec.rnn
+    rng = np.random.default_rng(1)
+    h4 = 4 * cfg.hidden_units
+    RNNWeights(kernel=rng.normal(0, 0.05, (cfg.input_size, h4)).astype(np.float32),
+               recurrent=rng.normal(0, 0.05, (cfg.hidden_units, h4)).astype(np.float32),
+               bias=np.zeros(h4, np.float32),
+               output_w=rng.normal(0, 0.05, (cfg.hidden_units, cfg.output_size)).astype(np.float32),
+               output_b=np.zeros(cfg.output_size, np.float32)).save(path, cfg)
+    return path
+
+
+@pytest.mark.parametrize("script,args,hint", [
+    ("vae_train.py", (), "extract"),
+    ("series.py", (), "extract"),
+    ("rnn_train.py", (), "series.py"),
+    ("train.py", ("-g", "1"), "vae_train.py"),
+    ("model.py", ("carracing", "norender", "missing.json"), "not found"),
+    ("dream_model.py", ("missing.json",), "not found"),
+    ("extract.py", ("--max_frames", "0"), "max_frames"),
+])
+def test_missing_inputs_name_the_step(tmp_path, script, args, hint):
+    assert hint in one_error_line(run(script, *args, workdir=tmp_path))
+
+
+def test_doom_weights_and_controllers_are_refused(tmp_path):
+    from carracing.config import SPEC
+    from doomrnn.config import SPEC as DOOM
+    doom_vae = save_vae(tmp_path / "doom_vae.npz", z_size=64)
+    vae = save_vae(tmp_path / "vae.npz", z_size=32)
+    rnn = save_rnn(tmp_path / "rnn.npz", SPEC)
+    doom_rnn = save_rnn(tmp_path / "doom_rnn.npz", DOOM)
+    good = tmp_path / "c.json"
+    good.write_text(json.dumps([[0.0] * 867, 1.0]))
+    doom_c = tmp_path / "doom_c.json"
+    doom_c.write_text(json.dumps([[0.0] * 1088, 1.0]))
+    (tmp_path / "corrupt.npz").write_bytes(b"not a zip file")
+    (tmp_path / "corrupt.json").write_text(json.dumps([[0.0] * 867, 1.0])[:-5])
+
+    base = ["carracing", "norender"]
+    line = one_error_line(run("model.py", *base, str(doom_c), "--vae", str(vae), "--rnn", str(rnn), workdir=tmp_path))
+    assert "1088" in line and "867" in line
+    line = one_error_line(run("model.py", *base, str(good), "--vae", str(doom_vae), "--rnn", str(rnn),
+                              workdir=tmp_path))
+    assert "another environment" in line
+    line = one_error_line(run("model.py", *base, str(good), "--vae", str(vae), "--rnn", str(doom_rnn),
+                              workdir=tmp_path))
+    assert "another environment" in line
+    line = one_error_line(run("model.py", *base, str(good), "--vae", str(tmp_path / "corrupt.npz"), "--rnn", str(rnn),
+                              workdir=tmp_path))
+    assert "corrupt" in line
+    line = one_error_line(run("model.py", *base, str(tmp_path / "corrupt.json"), workdir=tmp_path))
+    assert "not valid JSON" in line
+    line = one_error_line(run("train.py", "-g", "1", "--vae", str(doom_vae), "--rnn", str(rnn), workdir=tmp_path))
+    assert "another environment" in line
+
+
+def test_original_agent_files_run_through_model_py(reference, tmp_path):
+    """The published controller and rnn.json, with a V of random weights (vae.json is not available)."""
+    vae = save_vae(tmp_path / "vae.npz", z_size=32)
+    result = run("model.py", "carracing", "norender", str(reference / "carracing" / "carracing.cma.16.64.best.json"),
+                 "3", "--episodes", "2", "--max_steps", "5", "--vae", str(vae),
+                 "--rnn", str(reference / "carracing" / "rnn.json"), workdir=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1].startswith("seed 3 average_reward ") and " stdev " in lines[-1], lines
+    assert "episode 1 seed 4 reward" in result.stdout

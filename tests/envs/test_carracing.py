@@ -1,0 +1,209 @@
+"""CarRacingEnv: gymnasium API, crop and resize, seeding, episode ends, actions, the random driver,
+and the original's published controller and M running through our loaders in the real game."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+from worldmodels.envs import make_env
+from worldmodels.envs.base import crop_and_resize
+from worldmodels.envs.carracing import (
+    CarRacingConfig,
+    CarRacingEnv,
+    RandomDrivePolicy,
+    action_to_env,
+    random_policy,
+)
+from worldmodels.fileio import WorldModelsError
+
+REPO = Path(__file__).resolve().parents[2]
+GYM_ID = "worldmodels/CarRacing-v0"
+
+
+@pytest.fixture(scope="module")
+def env():
+    e = CarRacingEnv(render_mode="rgb_array")
+    yield e
+    e.close()
+
+
+def rollout(env: gym.Env, seed: int, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    obs, _ = env.reset(seed=seed)
+    frames, rewards = [obs], []
+    for a in actions:
+        obs, reward, terminated, truncated, _ = env.step(a)
+        frames.append(obs)
+        rewards.append(reward)
+        if terminated or truncated:
+            break
+    return np.stack(frames), np.asarray(rewards)
+
+
+def test_env_checker_passes_without_warnings():
+    if GYM_ID not in gym.registry:
+        gym.register(GYM_ID, entry_point="worldmodels.envs.carracing:CarRacingEnv")
+    env = gym.make(GYM_ID, render_mode="rgb_array")
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            check_env(env.unwrapped, skip_render_check=False)
+        # gymnasium's own CarRacing action space is not symmetric; that warning is its design
+        caught = [w for w in caught if "symmetric" not in str(w.message)]
+        assert not caught, [str(w.message) for w in caught]
+    finally:
+        env.close()
+
+
+def test_observation_is_the_cropped_resized_frame(env):
+    obs, _ = env.reset(seed=0)
+    for _ in range(60):  # past the opening zoom
+        obs, reward, terminated, truncated, info = env.step(np.array([0.0, 0.3, 0.0]))
+    assert env.observation_space.contains(obs) and obs.shape == (64, 64, 3)
+    assert env.frame.shape == (96, 96, 3)
+    np.testing.assert_array_equal(obs, crop_and_resize(env.frame, 84, 64))  # rows 0..83 [orig]
+    assert env.frame[84:].mean() < 60, "the bottom rows are the (mostly black) indicator bar"
+    assert obs.std() > 5, "blank frame"
+    assert env.render().shape == (400, 600, 3)  # gymnasium's video frame
+    assert info["steps"] == 60 and not terminated and not truncated
+
+
+def test_same_seed_same_actions_same_episode(env):
+    actions = np.tile([0.3, 0.5, 0.0], (80, 1))
+    obs1, rew1 = rollout(env, 42, actions)
+    obs2, rew2 = rollout(env, 42, actions)
+    np.testing.assert_array_equal(obs1, obs2)
+    np.testing.assert_array_equal(rew1, rew2)
+    obs3, _ = rollout(env, 43, actions)
+    assert not np.array_equal(obs1, obs3), "seed has no effect"
+
+
+def test_truncated_at_cap_then_step_refused():
+    env = CarRacingEnv(CarRacingConfig(max_steps=15))
+    try:
+        env.reset(seed=1)
+        for _ in range(15):
+            _, _, terminated, truncated, info = env.step(np.zeros(3))
+        assert truncated and not terminated and info["steps"] == 15
+        with pytest.raises(WorldModelsError, match="reset"):
+            env.step(np.zeros(3))
+        env.reset()
+        with pytest.raises(WorldModelsError, match="steer, gas, brake"):
+            env.step(np.zeros(2))
+        with pytest.raises(WorldModelsError, match="steer, gas, brake"):
+            env.step(np.array([np.nan, 0.0, 0.0]))
+    finally:
+        env.close()
+        env.close()  # closing twice is allowed
+
+
+def test_config_defaults_and_validation():
+    cfg = CarRacingConfig()
+    assert (cfg.fast, cfg.max_steps, cfg.keep_rows, cfg.obs_size) == (True, 1000, 84, 64)
+    for bad in ({"max_steps": 0}, {"keep_rows": 97}, {"keep_rows": 0}):
+        with pytest.raises(WorldModelsError):
+            CarRacingConfig(**bad)
+
+
+def test_recorded_actions_are_game_actions_as_m_is_fed():
+    env_actions = np.array([[0.1, 0.0, 0.0], [-1.0, 0.25, 0.8], [1.0, 1.0, 0.0]], np.float32)
+    np.testing.assert_allclose([action_to_env(x) for x in env_actions], env_actions, atol=0)
+    with pytest.raises(AssertionError):
+        action_to_env(np.zeros(2))
+
+
+def test_random_driver_varies_and_is_reproducible():
+    policy = random_policy(np.random.default_rng(0))
+    assert isinstance(policy, RandomDrivePolicy)
+    styles, actions = [], []
+    for ep in range(20):
+        policy.reset(np.random.default_rng([0, ep]))
+        styles.append(policy.style)
+        actions.append(np.array([policy(None) for _ in range(300)]))
+    a = np.concatenate(actions)
+    assert a.dtype == np.float32 and a.shape[1] == 3
+    assert np.all(np.abs(a) <= 1.0) and np.all(a[:, 2] >= 0.0)  # game actions: steer in [-1, 1], brake >= 0
+    env_a = np.array([action_to_env(x) for x in a[::7]])
+    assert np.all((env_a[:, 1] >= 0) & (env_a[:, 1] <= 1))
+    assert a[:, 0].std() > 0.2 and a[:, 1].std() > 0.1, "steering and gas vary"
+    assert 0.0 < (a[:, 2] > 0).mean() < 0.2, "brakes now and then"
+    assert len({s.hold_max for s in styles}) > 5, "episodes differ in style"
+    policy.reset(np.random.default_rng([0, 3]))
+    np.testing.assert_array_equal(actions[3], [policy(None) for _ in range(300)])
+
+
+def test_registry_is_lazy_and_builds_both_games():
+    code = ("import sys, worldmodels.envs; "
+            "bad = [m for m in ('Box2D', 'pygame', 'numpy', 'gymnasium') if m in sys.modules]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True)
+    from gymnasium.envs.box2d.car_racing import CarRacing
+
+    from worldmodels.envs.fast_carracing import FastCarRacing
+    for fast, cls in ((True, FastCarRacing), (False, CarRacing)):
+        env = make_env("carracing", fast=fast, max_steps=5)
+        try:
+            assert isinstance(env, CarRacingEnv) and type(env.game) is cls and env.config.max_steps == 5
+        finally:
+            env.close()
+    with pytest.raises(WorldModelsError, match="max_steps"):
+        make_env("carracing", no_such_option=1)
+
+
+def test_env_script_headless(tmp_path):
+    script = REPO / "carracing" / "env.py"
+    env_vars = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    if sys.platform.startswith("linux"):
+        res = subprocess.run([sys.executable, str(script)], env=env_vars, capture_output=True, text=True, check=False)
+        assert res.returncode == 2 and "--random" in res.stderr, (res.returncode, res.stderr)
+        assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
+    res = subprocess.run([sys.executable, str(script), "--random", "60", "--frames", str(tmp_path)], env=env_vars,
+                         capture_output=True, text=True, check=False)
+    assert res.returncode == 0, res.stderr
+    assert "random policy:" in res.stdout, res.stdout
+    assert len(list(tmp_path.glob("*.png"))) == 4  # raw + processed at steps 0 and 50
+
+
+# ----------------------------------------------------------------------------- the original agent
+
+
+def random_vae(path: Path, z_size: int = 32) -> Path:
+    from worldmodels import vae
+    from worldmodels.config import VAEConfig
+    cfg = VAEConfig(z_size=z_size)
+    rng = np.random.default_rng(0)
+    weights = {n: (rng.normal(0, 0.05, k).astype(np.float32), np.zeros(b, np.float32))
+               for n, (k, b) in vae.weight_shapes(cfg).items()}
+    vae.save_weights(path, weights, cfg)
+    return path
+
+
+def test_original_controller_and_rnn_json_drive_the_real_game(reference, tmp_path):
+    """The published C (867 params) and M (rnn.json) load through our code paths and play."""
+    from carracing.config import SPEC
+    from worldmodels.evaluators import RealEvaluator
+    from worldmodels.formats import read_controller
+    from worldmodels.mdnrnn import RNNWeights
+
+    best = reference / "carracing" / "carracing.cma.16.64.best.json"
+    rnn_json = reference / "carracing" / "rnn.json"
+    params = read_controller(best, SPEC.controller.num_params)
+    assert params.shape == (867,)
+    weights = RNNWeights.load(rnn_json, SPEC.rnn)
+    assert weights.kernel.shape == (35, 1024) and weights.output_w.shape == (256, 480)
+    evaluator = RealEvaluator(SPEC, lambda: make_env("carracing", max_steps=1000), random_vae(tmp_path / "vae.npz"),
+                              rnn_json, num_envs=2)
+    try:
+        rewards, steps = evaluator.evaluate(np.stack([params, params]), np.array([[0], [1]]), max_len=8)
+    finally:
+        evaluator.close()
+    np.testing.assert_array_equal(steps, [[8], [8]])
+    assert np.all(np.isfinite(rewards))
