@@ -34,7 +34,8 @@ def play_keyboard(resolution: str, episodes: int) -> None:
 
     cfg = DoomConfig(resolution=resolution)
     game = make_game(cfg, visible=True, mode=vzd.Mode.SPECTATOR)
-    for key, command in (("leftarrow", "+moveleft"), ("rightarrow", "+moveright"), ("a", "+moveleft"), ("d", "+moveright")):
+    bindings = (("leftarrow", "+moveleft"), ("rightarrow", "+moveright"), ("a", "+moveleft"), ("d", "+moveright"))
+    for key, command in bindings:
         game.send_game_command(f"bind {key} {command}")
     try:
         for ep in range(episodes):
@@ -90,7 +91,8 @@ def play_random(steps: int, resolution: str, seed: int, frames_dir: Path | None)
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--random", type=int, metavar="N", help="play N steps with the random policy (no display needed)")
+    parser.add_argument("--random", type=int, metavar="N",
+                        help="play N steps with the random policy (no display needed)")
     parser.add_argument("--episodes", type=int, default=1, help="keyboard episodes (default %(default)s)")
     parser.add_argument("--resolution", default=None, help="screen WxH (default 640x480 keyboard, 160x120 random)")
     parser.add_argument("--seed", type=int, default=0, help="seed of --random (default %(default)s)")

@@ -97,7 +97,7 @@ def test_truncated_at_cap_then_step_refused():
     env = DoomTakeCoverEnv(DoomConfig(max_steps=20))
     try:
         env.reset(seed=1)
-        for t in range(20):
+        for _ in range(20):
             _, _, terminated, truncated, info = env.step(NOOP)
         assert truncated and not terminated and info["steps"] == 20
         with pytest.raises(WorldModelsError, match="reset"):
