@@ -3,6 +3,7 @@
     python train.py                        # population 64, 16 dream episodes each, tau 1.15
     python train.py -n 64 -e 16 --temperature 1.25 --num_procs 3   # the original code's tau
     python train.py -g 300                 # stop after 300 generations (re-run to resume)
+    python train.py --real -n 32 -e 8      # train C in the real game instead (V + M + C in vizdoom)
 
 Re-launches itself under the virtualenv's mpiexec; rank 0 coordinates, the others each play
 their share of candidates x episodes as one vectorised dream batch. Logs go to doomrnn/log/
@@ -37,18 +38,29 @@ def main(argv: list[str] | None = None) -> None:
                        help="tau of M's sampling (paper 1.15, original code 1.25)")
     dream.add_argument("--rnn", type=Path, default=SPEC.paths.path("rnn"))
     dream.add_argument("--initial_z", type=Path, default=SPEC.paths.path("initial_z"))
+    real = parser.add_argument_group("real game (instead of the dream)")
+    real.add_argument("--real", action="store_true", help="evaluate candidates in the real game, not the dream")
+    real.add_argument("--vae", type=Path, default=SPEC.paths.path("vae"))
+    real.add_argument("--num_envs", type=int, default=8, help="games each worker plays in lockstep")
     ns = parser.parse_args(argv)
     cfg = config_from_args(ns, DEFAULTS)
-    for path, step in ((ns.rnn, "rnn_train.py"), (ns.initial_z, "series.py")):
+    needed = ((ns.rnn, "rnn_train.py"), (ns.vae, "vae_train.py")) if ns.real else \
+        ((ns.rnn, "rnn_train.py"), (ns.initial_z, "series.py"))
+    for path, step in needed:
         if not path.is_file():
             from worldmodels.fileio import WorldModelsError
             raise WorldModelsError(f"{path} not found: run {step} first")
 
     def make_evaluator():
+        if ns.real:
+            from worldmodels.envs.doom import make
+            from worldmodels.evaluators import RealEvaluator
+            return RealEvaluator(SPEC, make, ns.vae, ns.rnn, num_envs=ns.num_envs)
         from worldmodels.evaluators import DreamEvaluator
         return DreamEvaluator(SPEC, ns.rnn, ns.initial_z, temperature=ns.temperature)
 
-    launch(cfg, SPEC.name, SPEC.controller.num_params, make_evaluator)
+    # the real game's runs are logged as doomreal.* so they never mix with the dream's
+    launch(cfg, "doomreal" if ns.real else SPEC.name, SPEC.controller.num_params, make_evaluator)
 
 
 if __name__ == "__main__":
