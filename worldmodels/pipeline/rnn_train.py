@@ -54,6 +54,12 @@ class SequenceBatches:
                                    f"was it encoded with another V?")
         self.restart = series.restart
         self.reward = series.reward if series.reward is not None else np.zeros(len(self.mu), np.float32)
+        # done[t] = 1 where the game ended the episode at frame t; an episode cut at a step cap is
+        # not a death, so the done target comes from the recorded flags when the series has them
+        ends = np.roll(self.restart, -1)
+        ends[-1] = 1.0
+        self.done = series.done.astype(np.float32) if series.done is not None else ends
+        self.cut = ends * (1.0 - self.done)  # episode ends that are not deaths: no target there
 
     def num_windows(self) -> int:
         if self.cfg.episode_aligned:
@@ -85,6 +91,8 @@ class SequenceBatches:
         z = np.zeros((b, t + 1, cfg.z_size), np.float32)
         a = np.zeros((b, t + 1, cfg.action_size), np.float32)
         restart = np.zeros((b, t + 1), np.float32)
+        done = np.zeros((b, t + 1), np.float32)
+        cut = np.zeros((b, t + 1), np.float32)
         reward = np.zeros((b, t + 1), np.float32)
         valid = np.zeros((b, t + 1), np.float32)
         for k, (start, length) in enumerate(windows):
@@ -92,15 +100,17 @@ class SequenceBatches:
             eps = self.rng.standard_normal((length, cfg.z_size)).astype(np.float32)
             z[k, :length] = self.mu[sl] + self.sigma[sl] * eps
             a[k, :length], restart[k, :length] = self.action[sl], self.restart[sl]
+            done[k, :length], cut[k, :length] = self.done[sl], self.cut[sl]
             reward[k, :length], valid[k, :length] = self.reward[sl], 1.0
         parts = [z[:, :-1], a[:, :-1]] + ([restart[:, :-1, None]] if cfg.use_restart else [])
         x = np.concatenate(parts, axis=-1)
         targets = [z[:, 1:]]
         if cfg.done_head:
-            targets.append(restart[:, 1:, None])  # the next frame starts a new episode = this one ended
+            targets.append(done[:, :-1, None])  # the action on frame t ended the episode
         if cfg.reward_head:
             targets.append(reward[:, :-1, None])
-        weights = valid[:, 1:]
+        # no target where the next frame is missing or belongs to the next episode after a cut
+        weights = valid[:, 1:] * (1.0 - cut[:, :-1])
         return x, np.concatenate(targets, axis=-1), weights
 
     def epochs(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:

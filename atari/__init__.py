@@ -1,0 +1,1 @@
+"""Atari (ALE) experiment scripts: thin adapters over worldmodels/ with a --game option."""

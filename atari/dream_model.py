@@ -1,0 +1,106 @@
+"""Play inside M's dream of an Atari game: by keyboard where there is a display, else a video of C.
+
+    python dream_model.py                        # display: you play (arrows move, space fires)
+    python dream_model.py --video dream.mp4      # no display: your controller inside the dream
+    python dream_model.py log/pong_dream.cma.16.64.best.json 0 --game Pong --temperature 1.0
+
+What you see is V's decoding of the z that M samples at temperature tau [paper sec. 4.4]; M's
+reward head scores each step and its done head ends the episode (or 4,500 steps). Needs an M
+trained with its heads (rnn_train.py without --no_heads).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
+
+from atari.config import check_controller, parse, spec_matching_rnn, workdir
+from atari.model import files
+from worldmodels.config import EnvSpec
+from worldmodels.fileio import WorldModelsError, cli_main
+from worldmodels.pipeline import evaluate
+
+FPS = 15  # 60 Hz emulator / frame skip 4 [Machado et al. 2018]
+
+
+def play_by_keyboard(args: argparse.Namespace, spec: EnvSpec) -> None:
+    """A pygame window: arrows give UP/DOWN/LEFT/RIGHT, space FIRE; the game's nearest action is taken."""
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    import pygame
+
+    from worldmodels.dream import VectorDream
+    from worldmodels.envs.atari import action_for_buttons, action_meanings, one_hot
+    from worldmodels.evaluators import load_agent
+    from worldmodels.formats import read_initial_z
+
+    meanings = action_meanings(args.game, args.full_action_space)
+    agent = load_agent(spec, args.vae, args.rnn)
+    mu, logvar = read_initial_z(args.initial_z, spec.rnn.z_size)
+    dream_cfg = spec.dream if args.temperature is None else replace(spec.dream, temperature=args.temperature)
+    dream = VectorDream(agent.rnn, mu, logvar, dream_cfg, np.random.default_rng(args.seed))
+    keys = {"UP": pygame.K_UP, "DOWN": pygame.K_DOWN, "LEFT": pygame.K_LEFT, "RIGHT": pygame.K_RIGHT,
+            "FIRE": pygame.K_SPACE}
+    pygame.init()
+    screen = pygame.display.set_mode((384, 384))
+    clock = pygame.time.Clock()
+    dream.reset(1)
+    while True:
+        for event in pygame.event.get():
+            if event.type == pygame.QUIT:
+                return
+        pressed = pygame.key.get_pressed()
+        action = action_for_buttons(meanings, {name for name, key in keys.items() if pressed[key]})
+        frame = (agent.vae.decode(dream.z[:1])[0] * 255).astype(np.uint8)
+        frame = np.repeat(frame, 3, axis=2) if frame.shape[2] == 1 else frame
+        surface = pygame.surfarray.make_surface(np.repeat(np.repeat(frame, 6, 0), 6, 1).swapaxes(0, 1))
+        screen.blit(surface, (0, 0))
+        pygame.display.flip()
+        dream.step(one_hot(action, spec.rnn.action_size)[None], np.array([0]))
+        if dream.done[0]:
+            print(f"dream episode over: reward {dream.total_reward[0]:.1f} in {int(dream.steps[0])} steps")
+            dream.reset(1)
+        clock.tick(FPS)
+
+
+def make_parser(spec: EnvSpec) -> argparse.ArgumentParser:
+    defaults = files(spec)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("controller", nargs="?", type=Path, default=defaults.controller)
+    parser.add_argument("seed", nargs="?", type=int, default=0)
+    parser.add_argument("--vae", type=Path, default=defaults.vae)
+    parser.add_argument("--rnn", type=Path, default=defaults.rnn)
+    parser.add_argument("--initial_z", type=Path, default=defaults.initial_z)
+    parser.add_argument("--temperature", type=float, default=None, help=f"tau (default {spec.dream.temperature})")
+    parser.add_argument("--video", type=Path, default=None, help="write the controller's dream to this file")
+    parser.add_argument("--max_steps", type=int, default=0)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args, spec = parse(argv, make_parser)
+    for path, step in ((args.vae, "vae_train.py"), (args.rnn, "rnn_train.py"), (args.initial_z, "series.py")):
+        if not path.is_file():
+            raise WorldModelsError(f"{path} not found: run {step} first")
+    spec = spec_matching_rnn(spec, args.rnn)
+    if not spec.rnn.reward_head:
+        raise WorldModelsError(f"M {args.rnn} has no reward/done heads: its dream has no score or end; "
+                               f"retrain it with rnn_train.py (without --no_heads)")
+    if args.video is None and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        play_by_keyboard(args, spec)
+        return
+    check_controller(args.controller, spec)
+    args.video = args.video or workdir() / "videos" / f"{spec.name}_dream_seed{args.seed}.mp4"
+    args.where, args.mode, args.episodes, args.num_envs = "dream", "render", 1, 1
+    evaluate.run(args, spec, None, ("real",), workdir() / "videos")
+
+
+if __name__ == "__main__":
+    cli_main(main)

@@ -1,0 +1,70 @@
+"""The whole Atari pipeline on tiny data, every step through its real script, in a few minutes.
+
+    python miniature.py [--workdir /tmp/atari_mini] [--game Pong]
+
+extract (3 episodes capped at 60 steps) -> vae_train (1 short epoch, 1 channel) -> series ->
+rnn_train (a few steps, reward and done heads) -> train (2 generations of CMA-ES in the real game,
+population 4, episodes capped at 40 steps, under mpiexec) -> train --dream (2 generations, the
+evaluations in the real game) -> model.py norender (real and dream) and render (a gif) ->
+dream_model.py (a gif of C in the dream).
+Outputs go to --workdir (ATARI_WORKDIR), never to atari/ itself. The test suite runs this; it
+checks that the steps fit together, not that the agent is any good.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def steps(work: Path, game: str) -> list[list[str]]:
+    from atari.config import variant
+    name = variant(game)
+    real_best = str(work / "log" / f"{name}.cma.2.4.best.json")
+    dream_best = str(work / "log" / f"{name}_dream.cma.2.4.best.json")
+    g = ["--game", game]
+    es = ["-n", "4", "-e", "2", "-g", "2", "--eval_steps", "2", "--num_eval", "4", "--num_procs", "3",
+          "--max_steps", "40", "--num_envs", "2"]
+    return [
+        ["extract.py", *g, "--num_episodes", "3", "--max_frames", "60", "--no_progress"],
+        ["vae_train.py", *g, "--epochs", "1", "--max_frames", "100", "--batch_size", "20"],
+        ["series.py", *g],
+        ["rnn_train.py", *g, "--epochs", "2", "--steps_per_epoch", "2", "--batch_size", "4", "--seq_len", "20"],
+        ["train.py", *g, *es],
+        ["train.py", *g, *es, "--dream", "--eval_real"],
+        ["model.py", *g, "norender", real_best, "0", "--episodes", "2", "--max_steps", "40", "--num_envs", "2"],
+        ["model.py", *g, "dream", "norender", dream_best, "0", "--episodes", "4", "--max_steps", "40"],
+        ["model.py", *g, "render", real_best, "0", "--max_steps", "20", "--video", str(work / "real.gif")],
+        ["dream_model.py", *g, dream_best, "0", "--max_steps", "20", "--video", str(work / "dream.gif")],
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", type=Path, default=None, help="default: a new temp folder")
+    parser.add_argument("--game", default="Pong", help="default %(default)s")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(HERE.parent))  # the repository root, for atari.config
+    work = (args.workdir or Path(tempfile.mkdtemp(prefix="atari_mini_"))).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "ATARI_WORKDIR": str(work), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    start = time.time()
+    for cmd in steps(work, args.game):
+        t = time.time()
+        print(f"$ python {' '.join(cmd)}", flush=True)
+        result = subprocess.run([sys.executable, str(HERE / cmd[0]), *cmd[1:]], env=env, cwd=work)
+        if result.returncode != 0:
+            sys.exit(f"miniature pipeline: step {cmd[0]} failed with exit code {result.returncode}")
+        print(f"  ({time.time() - t:.0f} s)", flush=True)
+    print(f"miniature pipeline done in {time.time() - start:.0f} s; outputs in {work}")
+
+
+if __name__ == "__main__":
+    main()
