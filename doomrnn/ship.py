@@ -1,6 +1,7 @@
 """Pack this folder's finished run (tf_vae, tf_rnn, tf_initial_z, log) into trained/.
 
-    python ship.py [--log_prefix log/doomrnn.cma.16.64.]
+    python ship.py [--log_prefix log/doomrnn.cma.16.64.]     # a dream-trained controller
+    python ship.py --log_prefix log/doomreal.cma.8.24.       # one trained in the real game
 """
 
 from __future__ import annotations
