@@ -22,8 +22,10 @@ demo: $(STAMP)
 	$(PY) doomrnn/model.py doomreal norender --episodes 8
 	$(PY) doomrnn/model.py doomreal render --video doomrnn/videos/demo_real_seed0.mp4
 
+# two processes: the core, then the environments (each pytest run prints its own summary)
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q tests/estool tests/pipeline tests/envs $(wildcard tests/test_*.py)
+	$(PY) -m pytest -q tests/doomrnn tests/carracing tests/atari tests/binpacking
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -12,6 +12,11 @@ REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO.parent / "shared" / "reference" / "original"
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # pygame (CarRacing) never opens a window in tests
+
+# TensorFlow first: seen once on this machine, importing it late in a process that already held
+# pygame, Box2D, ALE, scipy and zmq crashed in TF's self-check (a segfault in pywrap_tensorflow).
+import tensorflow  # noqa: E402, F401
 
 
 @pytest.fixture
