@@ -14,11 +14,8 @@ checks that the steps fit together, not that the agent is any good.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -53,17 +50,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     sys.path.insert(0, str(HERE.parent))  # the repository root, for atari.config
     work = (args.workdir or Path(tempfile.mkdtemp(prefix="atari_mini_"))).resolve()
-    work.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "ATARI_WORKDIR": str(work), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    start = time.time()
-    for cmd in steps(work, args.game):
-        t = time.time()
-        print(f"$ python {' '.join(cmd)}", flush=True)
-        result = subprocess.run([sys.executable, str(HERE / cmd[0]), *cmd[1:]], env=env, cwd=work)
-        if result.returncode != 0:
-            sys.exit(f"miniature pipeline: step {cmd[0]} failed with exit code {result.returncode}")
-        print(f"  ({time.time() - t:.0f} s)", flush=True)
-    print(f"miniature pipeline done in {time.time() - start:.0f} s; outputs in {work}")
+    from worldmodels.pipeline.miniature import run_steps
+    run_steps(HERE, steps(work, args.game), "ATARI_WORKDIR", work)
 
 
 if __name__ == "__main__":
