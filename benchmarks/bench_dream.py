@@ -61,6 +61,18 @@ def make_rnn(seed: int = 0) -> NumpyMDNRNN:
     return NumpyMDNRNN(w, RNN)
 
 
+def matrix_product_floor(rnn: NumpyMDNRNN, batch: int, repeats: int = 20) -> float:
+    """Seconds per batched step spent in the LSTM's and the output layer's matrix products only."""
+    rng = np.random.default_rng(2)
+    xh = rng.standard_normal((batch, rnn.kernel.shape[0])).astype(np.float32)
+    h = rng.standard_normal((batch, RNN.hidden_units)).astype(np.float32)
+    xh @ rnn.kernel, h @ rnn.output_w  # warm-up
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        xh @ rnn.kernel, h @ rnn.output_w
+    return (time.perf_counter() - t0) / repeats
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="short run: cap 10 steps, 128 single rollouts")
@@ -111,6 +123,10 @@ def main(argv: list[str] | None = None) -> None:
     print(f"one by one : {n_single:5d} rollouts, one call each:          "
           f"{total:7d} steps in {t_single:7.2f} s = {rate_single:9.0f} rollout-steps/s")
     print(f"ratio batched / one-by-one: {rate_batch / rate_single:.1f}x (target >= 20x)")
+    t_gemm = matrix_product_floor(rnn, n_batch)
+    print(f"floor: M's two matrix products alone take {t_gemm * 1e3:.1f} ms per batched step "
+          f"(BLAS, compute-bound), so no numpy dream step can beat {n_batch / t_gemm:.0f} rollout-steps/s "
+          f"here: at most {n_batch / t_gemm / rate_single:.1f}x over one by one on this machine")
     gen = args.mean_len * t_batch / cap
     print(f"one generation, {args.candidates} x {args.episodes} episodes of mean length {args.mean_len}: "
           f"~{gen:.0f} s EXTRAPOLATED (mean_len x measured time per full batched step; an upper estimate, "

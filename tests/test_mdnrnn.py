@@ -225,6 +225,23 @@ def test_sample_z_is_reproducible_with_the_same_generator():
     assert not np.array_equal(a, mdnrnn.sample_z(out, 1.15, np.random.default_rng(11)))
 
 
+@pytest.mark.parametrize("done_head,reward_head", [(False, False), (True, False), (True, True)])
+def test_sample_next_equals_sample_z_of_the_step_output(done_head, reward_head):
+    """The dream's fast path (grouped output layout) draws the same z and heads as split_output."""
+    cfg = RNNConfig(z_size=7, action_size=2, hidden_units=6, num_mixtures=3, done_head=done_head,
+                    reward_head=reward_head)
+    rnn = NumpyMDNRNN(random_weights(cfg, seed=12, scale=0.8), cfg)
+    h = np.random.default_rng(13).standard_normal((9, 6)).astype(np.float32)
+    out = mdnrnn.split_output(h @ rnn.output_w + rnn.output_b, cfg)
+    z_ref = mdnrnn.sample_z(out, 1.15, np.random.default_rng(14))
+    z, done_logit, reward = rnn.sample_next(h, 1.15, np.random.default_rng(14))
+    np.testing.assert_allclose(z, z_ref, atol=1e-5)
+    for got, ref in ((done_logit, out.done_logit), (reward, out.reward)):
+        assert (got is None) == (ref is None)
+        if ref is not None:
+            np.testing.assert_allclose(got, ref, atol=1e-5)
+
+
 # ----------------------------------------------------------------------------------------------
 # weights I/O
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from worldmodels.config import ControllerConfig, DreamConfig
 from worldmodels.controller import Controller, features
-from worldmodels.mdnrnn import NumpyMDNRNN, sample_z, sigmoid, split_output
+from worldmodels.mdnrnn import NumpyMDNRNN, sigmoid
 
 
 class VectorDream:
@@ -50,19 +50,24 @@ class VectorDream:
 
         Returns (reward, done) for those rows; state, z and totals update in place.
         """
-        restart = (self.steps[rows] == 0).astype(np.float32)  # as in training: 1 on an episode's first frame
-        h, c, y = self.rnn.step(self.z[rows], m_action, self.h[rows], self.c[rows], restart)
-        out = split_output(y, self.rnn.cfg)
-        z_next = sample_z(out, self.cfg.temperature, self.rng)
-        steps = self.steps[rows] + 1
+        everyone = len(rows) == len(self.done)  # all live: whole arrays, no gather / scatter copies
+        pick = slice(None) if everyone else rows
+        restart = (self.steps[pick] == 0).astype(np.float32)  # as in training: 1 on an episode's first frame
+        h, c = self.rnn.lstm(self.rnn.input(self.z[pick], m_action, restart), self.h[pick], self.c[pick])
+        z_next, done_logit, reward = self.rnn.sample_next(h, self.cfg.temperature, self.rng)
+        steps = self.steps[pick] + 1
         done = steps >= self.cfg.max_steps
-        if out.done_logit is not None:
-            done |= out.done_logit > 0.0
-        reward = out.reward if out.reward is not None else np.full(len(rows), self.cfg.reward_per_step)
-        self.h[rows], self.c[rows], self.z[rows] = h, c, z_next
-        self.steps[rows] = steps
-        self.done[rows] = done
-        self.total_reward[rows] += reward
+        if done_logit is not None:
+            done |= done_logit > 0.0
+        if reward is None:
+            reward = np.full(len(rows), self.cfg.reward_per_step)
+        if everyone:
+            self.h, self.c, self.z = h, c, z_next
+        else:
+            self.h[rows], self.c[rows], self.z[rows] = h, c, z_next
+        self.steps[pick] = steps
+        self.done[pick] = done
+        self.total_reward[pick] += reward
         return reward, done
 
 
@@ -88,7 +93,8 @@ def dream_rollouts(rnn: NumpyMDNRNN, controller_cfg: ControllerConfig, params: n
         rows = dream.active
         if len(rows) == 0:
             break
-        x = features(controller_cfg, dream.z[rows], dream.h[rows], dream.c[rows])
+        pick = slice(None) if len(rows) == len(candidate) else rows  # all live: no gather copies
+        x = features(controller_cfg, dream.z[pick], dream.h[pick], dream.c[pick])
         _, m_action = controller.act(x, rows=candidate[rows])
         dream.step(m_action, rows)
     return dream.total_reward.reshape(n, n_episodes), dream.steps.reshape(n, n_episodes)

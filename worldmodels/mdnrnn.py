@@ -108,21 +108,53 @@ def mdn_nll(out: MDNOutput, z_next: np.ndarray) -> np.ndarray:
     return -(np.log(np.sum(np.exp(v - vmax), axis=-1)) + vmax[..., 0])
 
 
+def _choose_mixture(logit_cols: list[np.ndarray], tau: float, rng: np.random.Generator) -> np.ndarray:
+    """Index (..., z) of one component per z dimension, drawn from softmax(logits / tau).
+
+    ``logit_cols`` holds the K logit arrays (..., z). Inverse CDF with one uniform per dimension on
+    the unnormalised cumulative sum (softmax(log_softmax(l) / tau) == softmax(l / tau): the
+    normaliser cancels, so u is scaled instead of every weight divided). A loop over the K
+    columns, not reductions along a length-K axis: those are several times slower in numpy.
+    """
+    inv_tau = np.float32(1.0 / tau)
+    top = np.maximum(logit_cols[0], logit_cols[-1])
+    for col in logit_cols[1:-1]:
+        np.maximum(top, col, out=top)
+    top *= inv_tau
+    cdf, running = [], None
+    for col in logit_cols:
+        e = col * inv_tau
+        e -= top
+        np.exp(e, out=e)
+        if running is not None:
+            e += running
+        running = e
+        cdf.append(e)
+    u = rng.random(top.shape, dtype=np.float32)
+    u *= cdf[-1]
+    idx = np.zeros(top.shape, np.intp)
+    for edge in cdf[:-1]:  # idx = number of cumulative weights below u
+        idx += u > edge
+    return idx
+
+
+def _gaussian(mean: np.ndarray, logstd: np.ndarray, tau: float, rng: np.random.Generator) -> np.ndarray:
+    """z = mean + exp(logstd) * N(0,1) * sqrt(tau); ``logstd`` is overwritten."""
+    std = np.exp(logstd, out=logstd)
+    std *= rng.standard_normal(mean.shape, dtype=np.float32)
+    std *= np.float32(np.sqrt(tau))
+    return (mean + std).astype(np.float32, copy=False)
+
+
 def sample_z(out: MDNOutput, tau: float, rng: np.random.Generator) -> np.ndarray:
     """Temperature sampling [paper sec. 4.4; orig]: mixture logits / tau, softmax, pick one
     component per z dimension, z = mean + exp(logstd) * N(0,1) * sqrt(tau)."""
     assert tau > 0, tau
-    # softmax(log_softmax(l) / tau) == softmax(l / tau): the normaliser cancels; the inverse CDF
-    # is searched on the unnormalised cumulative sum, scaling u instead of dividing every weight
-    logits = out.mix_logits / np.float32(tau)
-    cdf = np.cumsum(np.exp(logits - logits.max(axis=-1, keepdims=True)), axis=-1)   # (B, z, K)
-    u = rng.random(cdf.shape[:-1] + (1,), dtype=np.float32) * cdf[..., -1:]
-    idx = np.minimum((cdf < u).sum(axis=-1), cdf.shape[-1] - 1)
-    pick = idx[..., None]
-    mean = np.take_along_axis(out.mean, pick, axis=-1)[..., 0]
-    logstd = np.take_along_axis(out.logstd, pick, axis=-1)[..., 0]
-    noise = rng.standard_normal(mean.shape, dtype=np.float32)
-    return (mean + np.exp(logstd) * noise * np.float32(np.sqrt(tau))).astype(np.float32, copy=False)
+    k = out.mix_logits.shape[-1]
+    idx = _choose_mixture([out.mix_logits[..., j] for j in range(k)], tau, rng)[..., None]
+    mean = np.take_along_axis(out.mean, idx, axis=-1)[..., 0]
+    logstd = np.take_along_axis(out.logstd, idx, axis=-1)[..., 0].astype(np.float32)
+    return _gaussian(mean, logstd, tau, rng)
 
 
 class NumpyMDNRNN:
@@ -131,13 +163,25 @@ class NumpyMDNRNN:
     def __init__(self, weights: RNNWeights, cfg: RNNConfig):
         weights.check(cfg)
         self.cfg = cfg
-        n = cfg.hidden_units
-        # sigmoid(x) = (tanh(x / 2) + 1) / 2: halving the i, f, o columns lets one tanh serve all gates
-        self._scale = np.concatenate([np.full(2 * n, 0.5), np.ones(n), np.full(n, 0.5)]).astype(np.float32)
-        self.kernel = np.concatenate([weights.kernel, weights.recurrent]).astype(np.float32) * self._scale
-        self.bias = weights.bias.astype(np.float32) * self._scale
+        n, k, nz = cfg.hidden_units, cfg.num_mixtures, cfg.z_size
+        # gates regrouped i, f, o, c (Keras: i, f, c, o) so the three sigmoid gates are one block,
+        # and sigmoid(x) = (tanh(x / 2) + 1) / 2: their columns are halved so one tanh serves all
+        order = np.r_[0:2 * n, 3 * n:4 * n, 2 * n:3 * n]
+        scale = np.r_[np.full(3 * n, 0.5), np.ones(n)].astype(np.float32)
+        # rows [x; 1; h]: the bias rides in the matrix product as the row met by a column of ones
+        self.kernel = (np.concatenate([weights.kernel, weights.bias[None], weights.recurrent])[:, order]
+                       * scale).astype(np.float32)
         self.output_w = weights.output_w.astype(np.float32)
         self.output_b = weights.output_b.astype(np.float32)
+        # the sampler's copy of the output layer, columns grouped [logits, means, logstds] each
+        # K-major (k, z), then the heads: every column it reads is a contiguous run of z values
+        start = 1 if cfg.done_head else 0
+        mdn = (start + np.arange(nz)[:, None] * 3 * k + np.arange(3 * k)[None, :]).reshape(nz, 3, k)
+        grouped = np.concatenate([mdn.transpose(1, 2, 0).ravel(),
+                                  [0] if cfg.done_head else [], [cfg.output_size - 1] if cfg.reward_head else []])
+        grouped = grouped.astype(np.intp)
+        self._grouped_w = np.ascontiguousarray(self.output_w[:, grouped])
+        self._grouped_b = self.output_b[grouped]
 
     def initial_state(self, batch: int) -> tuple[np.ndarray, np.ndarray]:
         h = np.zeros((batch, self.cfg.hidden_units), np.float32)
@@ -154,15 +198,22 @@ class NumpyMDNRNN:
         return np.concatenate(parts, axis=1)
 
     def lstm(self, x: np.ndarray, h: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """One LSTM step (Keras gate order i, f, c, o; sigmoid / tanh). Restart resets h, c first."""
+        """One LSTM step (Keras' maths: sigmoid gates, tanh cell). Restart resets h, c first."""
         if self.cfg.use_restart and x[:, -1].any():
             keep = 1.0 - x[:, -1:]
             h, c = h * keep, c * keep
-        t = np.tanh(np.concatenate([x, h], axis=1) @ self.kernel + self.bias)
+        t = np.concatenate([x, np.ones((len(x), 1), np.float32), h], axis=1) @ self.kernel
+        np.tanh(t, out=t)  # in place from here on: one (B, 4H) buffer
         n = self.cfg.hidden_units
-        i, f, g, o = (t[:, j * n:(j + 1) * n] for j in range(4))
-        c_new = (0.5 * f + 0.5) * c + (0.5 * i + 0.5) * g
-        h_new = (0.5 * o + 0.5) * np.tanh(c_new)
+        gates = t[:, :3 * n]
+        gates *= 0.5
+        gates += 0.5
+        i, f, o, g = (t[:, j * n:(j + 1) * n] for j in range(4))
+        c_new = f * c
+        g *= i
+        c_new += g
+        h_new = np.tanh(c_new)
+        h_new *= o
         return h_new, c_new
 
     def step(self, z: np.ndarray, action: np.ndarray, h: np.ndarray, c: np.ndarray,
@@ -170,6 +221,28 @@ class NumpyMDNRNN:
         """Advance one step: returns (h, c, raw output (B, out))."""
         h, c = self.lstm(self.input(z, action, restart), h, c)
         return h, c, h @ self.output_w + self.output_b
+
+    def sample_next(self, h: np.ndarray, tau: float, rng: np.random.Generator
+                    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """z_{t+1} sampled from the mixture M predicts from h (B, H), plus the done logit and
+        reward heads (None without them). Draws the same random numbers as
+        ``sample_z(split_output(y))``, so both give the same z; faster (grouped layout)."""
+        assert tau > 0, tau
+        cfg = self.cfg
+        k, nz = cfg.num_mixtures, cfg.z_size
+        y = h @ self._grouped_w
+        y += self._grouped_b
+        idx = _choose_mixture([y[:, j * nz:(j + 1) * nz] for j in range(k)], tau, rng)
+        flat = idx * nz  # column of the chosen mean: k * nz + dimension, in a row of y
+        flat += np.arange(nz)
+        flat += (np.arange(len(y)) * y.shape[1] + k * nz)[:, None]
+        mean = np.take(y, flat)
+        flat += k * nz
+        z = _gaussian(mean, np.take(y, flat), tau, rng)
+        heads = 3 * k * nz
+        done_logit = y[:, heads] if cfg.done_head else None
+        reward = y[:, -1] if cfg.reward_head else None
+        return z, done_logit, reward
 
     def sequence(self, z: np.ndarray, action: np.ndarray, restart: np.ndarray | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
