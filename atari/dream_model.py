@@ -12,7 +12,6 @@ trained with its heads (rnn_train.py without --no_heads).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -27,47 +26,32 @@ from atari.model import files
 from worldmodels.config import EnvSpec
 from worldmodels.fileio import WorldModelsError, cli_main
 from worldmodels.pipeline import evaluate
+from worldmodels.play import has_display
 
 FPS = 15  # 60 Hz emulator / frame skip 4 [Machado et al. 2018]
 
 
 def play_by_keyboard(args: argparse.Namespace, spec: EnvSpec) -> None:
     """A pygame window: arrows give UP/DOWN/LEFT/RIGHT, space FIRE; the game's nearest action is taken."""
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    import pygame
-
     from worldmodels.dream import VectorDream
     from worldmodels.envs.atari import action_for_buttons, action_meanings, one_hot
     from worldmodels.evaluators import load_agent
     from worldmodels.formats import read_initial_z
+    from worldmodels.play import dream_window
 
     meanings = action_meanings(args.game, args.full_action_space)
     agent = load_agent(spec, args.vae, args.rnn)
     mu, logvar = read_initial_z(args.initial_z, spec.rnn.z_size)
     dream_cfg = spec.dream if args.temperature is None else replace(spec.dream, temperature=args.temperature)
     dream = VectorDream(agent.rnn, mu, logvar, dream_cfg, np.random.default_rng(args.seed))
-    keys = {"UP": pygame.K_UP, "DOWN": pygame.K_DOWN, "LEFT": pygame.K_LEFT, "RIGHT": pygame.K_RIGHT,
-            "FIRE": pygame.K_SPACE}
-    pygame.init()
-    screen = pygame.display.set_mode((384, 384))
-    clock = pygame.time.Clock()
-    dream.reset(1)
-    while True:
-        for event in pygame.event.get():
-            if event.type == pygame.QUIT:
-                return
-        pressed = pygame.key.get_pressed()
+
+    def buttons(pygame, pressed) -> np.ndarray:
+        keys = {"UP": pygame.K_UP, "DOWN": pygame.K_DOWN, "LEFT": pygame.K_LEFT, "RIGHT": pygame.K_RIGHT,
+                "FIRE": pygame.K_SPACE}
         action = action_for_buttons(meanings, {name for name, key in keys.items() if pressed[key]})
-        frame = (agent.vae.decode(dream.z[:1])[0] * 255).astype(np.uint8)
-        frame = np.repeat(frame, 3, axis=2) if frame.shape[2] == 1 else frame
-        surface = pygame.surfarray.make_surface(np.repeat(np.repeat(frame, 6, 0), 6, 1).swapaxes(0, 1))
-        screen.blit(surface, (0, 0))
-        pygame.display.flip()
-        dream.step(one_hot(action, spec.rnn.action_size)[None], np.array([0]))
-        if dream.done[0]:
-            print(f"dream episode over: reward {dream.total_reward[0]:.1f} in {int(dream.steps[0])} steps")
-            dream.reset(1)
-        clock.tick(FPS)
+        return one_hot(action, spec.rnn.action_size)
+
+    dream_window(agent.vae.decode, dream, buttons, FPS, f"{args.game} dream (V decodes M's z)")
 
 
 def make_parser(spec: EnvSpec) -> argparse.ArgumentParser:
@@ -93,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     if not spec.rnn.reward_head:
         raise WorldModelsError(f"M {args.rnn} has no reward/done heads: its dream has no score or end; "
                                f"retrain it with rnn_train.py (without --no_heads)")
-    if args.video is None and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+    if args.video is None and has_display():
         play_by_keyboard(args, spec)
         return
     check_controller(args.controller, spec)

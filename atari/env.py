@@ -14,7 +14,6 @@ prints each episode's score, their mean and the game's speed in agent steps per 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -24,13 +23,9 @@ sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not ins
 
 from atari.config import add_game_arguments, env_options
 from worldmodels.fileio import WorldModelsError, cli_main
+from worldmodels.play import FRAME_EVERY, FRAMES_SAVED, has_display, save_frame_pair
 
 FPS = 15          # 60 Hz emulator / frame skip 4
-FRAMES_SAVED = 4  # --frames: raw/processed pairs saved from the first episode, one every 50 steps
-
-
-def has_display() -> bool:
-    return not sys.platform.startswith("linux") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def play_keyboard(args: argparse.Namespace) -> None:
@@ -55,7 +50,6 @@ def play_keyboard(args: argparse.Namespace) -> None:
 
 
 def play_random(args: argparse.Namespace) -> None:
-    import cv2
     import numpy as np
 
     from worldmodels.envs.atari import RandomHoldPolicy, action_to_env, make_from_config
@@ -72,11 +66,9 @@ def play_random(args: argparse.Namespace) -> None:
             policy.reset(rng)
             score, steps, done = 0.0, 0, False
             while not done:
-                if args.frames is not None and episode == 0 and steps % 50 == 0 and steps < 50 * FRAMES_SAVED:
-                    args.frames.mkdir(parents=True, exist_ok=True)
-                    cv2.imwrite(str(args.frames / f"raw_{steps:04d}.png"), env.render()[:, :, ::-1])
-                    gray_or_bgr = obs if obs.shape[2] == 1 else obs[:, :, ::-1]
-                    cv2.imwrite(str(args.frames / f"obs_{steps:04d}.png"), gray_or_bgr)
+                saving = args.frames is not None and episode == 0 and steps < FRAME_EVERY * FRAMES_SAVED
+                if saving and steps % FRAME_EVERY == 0:
+                    save_frame_pair(args.frames, steps, env.render(), obs, args.game, f"{obs.shape[0]}x{obs.shape[1]}")
                 obs, reward, terminated, truncated, _ = env.step(action_to_env(policy(obs)))
                 score += reward
                 steps += 1

@@ -12,7 +12,6 @@ Defaults are this folder's trained files (none ships yet); see model.py.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -25,24 +24,20 @@ sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not ins
 from carracing.config import SHIPPED, SPEC  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
 from worldmodels.pipeline import evaluate  # noqa: E402
+from worldmodels.play import has_display  # noqa: E402
 
 WINDOW_SCALE = 6   # the 64x64 dream frame shown at 384x384
 FPS = 50           # CarRacing's frame rate [gymnasium car_racing.py: FPS = 50]
 
 
-def has_display() -> bool:
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
 def play_window(args: argparse.Namespace) -> None:
     """A pygame window: C (or you, with --keyboard: arrows steer / gas / brake) acts in the dream."""
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    import pygame
-
     from worldmodels.controller import Controller, features
     from worldmodels.dream import VectorDream
+    from worldmodels.envs.carracing import keyboard_action
     from worldmodels.evaluators import load_agent
     from worldmodels.formats import read_controller, read_initial_z
+    from worldmodels.play import dream_window
 
     controller = None if args.keyboard else Controller(SPEC.controller,
                                                        read_controller(args.controller, SPEC.controller.num_params))
@@ -52,33 +47,13 @@ def play_window(args: argparse.Namespace) -> None:
     if args.max_steps:
         dream_cfg = replace(dream_cfg, max_steps=args.max_steps)
     dream = VectorDream(agent.rnn, mu, logvar, dream_cfg, np.random.default_rng(args.seed))
-    pygame.init()
-    size = 64 * WINDOW_SCALE
-    screen = pygame.display.set_mode((size, size))
-    pygame.display.set_caption("CarRacing dream (V decodes M's z)")
-    clock = pygame.time.Clock()
-    dream.reset(1)
-    while True:
-        for event in pygame.event.get():
-            if event.type == pygame.QUIT or (event.type == pygame.KEYDOWN and event.key == pygame.K_ESCAPE):
-                pygame.quit()
-                return
-        if controller is None:
-            keys = pygame.key.get_pressed()
-            steer = -1.0 if keys[pygame.K_LEFT] else (1.0 if keys[pygame.K_RIGHT] else 0.0)
-            env_action = np.array([steer, 1.0 if keys[pygame.K_UP] else 0.0, 0.8 if keys[pygame.K_DOWN] else 0.0])
-            m_action = env_action[None].astype(np.float32)  # M is fed the game action [orig]
-        else:
-            _, m_action = controller.act(features(SPEC.controller, dream.z, dream.h, dream.c))
-        frame = (agent.vae.decode(dream.z[:1])[0] * 255).astype(np.uint8)
-        big = np.repeat(np.repeat(frame, WINDOW_SCALE, 0), WINDOW_SCALE, 1)
-        screen.blit(pygame.surfarray.make_surface(big.swapaxes(0, 1)), (0, 0))
-        pygame.display.flip()
-        dream.step(m_action, np.array([0]))
-        if dream.done[0]:
-            print(f"dream episode over after {int(dream.steps[0])} frames")
-            dream.reset(1)
-        clock.tick(FPS)
+
+    def drive(pygame, pressed) -> np.ndarray:
+        if controller is not None:
+            return controller.act(features(SPEC.controller, dream.z, dream.h, dream.c))[1]
+        return keyboard_action(*(pressed[k] for k in (pygame.K_LEFT, pygame.K_RIGHT, pygame.K_UP, pygame.K_DOWN)))
+
+    dream_window(agent.vae.decode, dream, drive, FPS, "CarRacing dream (V decodes M's z)", scale=WINDOW_SCALE)
 
 
 def main(argv: list[str] | None = None) -> None:

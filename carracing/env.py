@@ -12,7 +12,6 @@ tile, -0.1 per frame [gymnasium CarRacing].
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -21,20 +20,13 @@ sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not ins
 
 from carracing.config import EPISODE_STEPS, FAST_ENV  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
-
-FRAME_EVERY = 50   # --frames: save a raw/processed pair every this many steps (at most 4 pairs)
-BRAKE = 0.8        # the down arrow's brake [gymnasium car_racing.py: a[2] = +0.8]
-
-
-def has_display() -> bool:
-    return not sys.platform.startswith("linux") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+from worldmodels.play import has_display  # noqa: E402
 
 
 def play_keyboard(episodes: int, fast: bool) -> None:
-    import numpy as np
     import pygame
 
-    from worldmodels.envs.carracing import make
+    from worldmodels.envs.carracing import keyboard_action, make
 
     env = make(render_mode="human", fast=fast, max_steps=EPISODE_STEPS)
     try:
@@ -50,8 +42,8 @@ def play_keyboard(episodes: int, fast: bool) -> None:
                     if event.type == pygame.KEYDOWN and event.key == pygame.K_RETURN:
                         restart = True
                 keys = pygame.key.get_pressed()
-                steer = -1.0 if keys[pygame.K_LEFT] else (1.0 if keys[pygame.K_RIGHT] else 0.0)
-                action = np.array([steer, 1.0 if keys[pygame.K_UP] else 0.0, BRAKE if keys[pygame.K_DOWN] else 0.0])
+                arrows = (pygame.K_LEFT, pygame.K_RIGHT, pygame.K_UP, pygame.K_DOWN)
+                action = keyboard_action(*(keys[k] for k in arrows))
                 _, reward, terminated, truncated, _ = env.step(action)
                 score += reward
                 steps += 1
@@ -62,38 +54,15 @@ def play_keyboard(episodes: int, fast: bool) -> None:
 
 
 def play_random(steps: int, seed: int, frames_dir: Path | None, fast: bool) -> None:
-    import cv2
     import numpy as np
 
     from worldmodels.envs.carracing import action_to_env, make, random_policy
+    from worldmodels.play import play_random_steps
 
     env = make(fast=fast, max_steps=EPISODE_STEPS)
     rng = np.random.default_rng(seed)
-    policy = random_policy(rng)
-    scores: list[float] = []
-    score, saved = 0.0, 0
-    obs, _ = env.reset(seed=seed)
-    try:
-        for t in range(steps):
-            if frames_dir is not None and t % FRAME_EVERY == 0 and saved < 4:
-                frames_dir.mkdir(parents=True, exist_ok=True)
-                cv2.imwrite(str(frames_dir / f"raw_96x96_{t:04d}.png"), env.frame[:, :, ::-1])
-                cv2.imwrite(str(frames_dir / f"obs_64x64_{t:04d}.png"), obs[:, :, ::-1])
-                saved += 1
-            obs, reward, terminated, truncated, _ = env.step(action_to_env(policy(obs)))
-            score += reward
-            if terminated or truncated:
-                scores.append(score)
-                print(f"episode {len(scores) - 1}: score {score:.1f}")
-                score = 0.0
-                policy.reset(rng)
-                obs, _ = env.reset()
-    finally:
-        env.close()
-    if scores:
-        print(f"random policy: {len(scores)} episodes, mean score {np.mean(scores):.1f} +- {np.std(scores):.1f}")
-    else:
-        print(f"random policy: no episode ended within {steps} steps (score so far {score:.1f})")
+    play_random_steps(env, random_policy(rng), action_to_env, rng, steps, seed, frames_dir, lambda: env.frame,
+                      ("96x96", "64x64"), score_digits=1)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,8 +10,8 @@ episode ends when M predicts death or after 2100 frames.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -22,41 +22,27 @@ sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not ins
 from doomrnn.config import SHIPPED, SPEC  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.pipeline import evaluate  # noqa: E402
+from worldmodels.play import has_display  # noqa: E402
+
+FPS = 35  # Doom's 35 tics per second
 
 
 def play_by_keyboard(args: argparse.Namespace) -> None:
     """A pygame window: left/right arrows give a = -1 / +1, nothing pressed a = 0."""
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    import pygame
-
     from worldmodels.dream import VectorDream
     from worldmodels.evaluators import load_agent
     from worldmodels.formats import read_initial_z
+    from worldmodels.play import dream_window
 
     agent = load_agent(SPEC, args.vae, args.rnn)
     mu, logvar = read_initial_z(args.initial_z, SPEC.rnn.z_size)
-    dream_cfg = SPEC.dream if args.temperature is None else SPEC.dream.__class__(
-        args.temperature, SPEC.dream.max_steps, SPEC.dream.reward_per_step)
+    dream_cfg = SPEC.dream if args.temperature is None else replace(SPEC.dream, temperature=args.temperature)
     dream = VectorDream(agent.rnn, mu, logvar, dream_cfg, np.random.default_rng(args.seed))
-    pygame.init()
-    screen = pygame.display.set_mode((384, 384))
-    clock = pygame.time.Clock()
-    dream.reset(1)
-    while True:
-        for event in pygame.event.get():
-            if event.type == pygame.QUIT:
-                return
-        keys = pygame.key.get_pressed()
-        a = -1.0 if keys[pygame.K_LEFT] else (1.0 if keys[pygame.K_RIGHT] else 0.0)
-        frame = (agent.vae.decode(dream.z[:1])[0] * 255).astype(np.uint8)
-        surface = pygame.surfarray.make_surface(np.repeat(np.repeat(frame, 6, 0), 6, 1).swapaxes(0, 1))
-        screen.blit(surface, (0, 0))
-        pygame.display.flip()
-        dream.step(np.array([[a]], np.float32), np.array([0]))
-        if dream.done[0]:
-            print(f"dream episode over: survived {int(dream.steps[0])} frames")
-            dream.reset(1)
-        clock.tick(35)  # Doom's 35 tics per second
+
+    def dodge(pygame, pressed) -> np.ndarray:
+        return np.array([-1.0 if pressed[pygame.K_LEFT] else (1.0 if pressed[pygame.K_RIGHT] else 0.0)])
+
+    dream_window(agent.vae.decode, dream, dodge, FPS, "DoomTakeCover dream (V decodes M's z)")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -70,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--video", type=Path, default=None, help="write the controller's dream to this file")
     parser.add_argument("--max_steps", type=int, default=0)
     args = parser.parse_args(argv)
-    if args.video is None and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+    if args.video is None and has_display():
         play_by_keyboard(args)
         return
     args.video = args.video or HERE / "videos" / f"dream_seed{args.seed}.mp4"

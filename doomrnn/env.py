@@ -11,7 +11,6 @@ you die or after 2100 frames [paper, sec. 4.2]. Your score is the frames you sur
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -19,12 +18,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
 from worldmodels.fileio import WorldModelsError, cli_main
-
-FRAME_EVERY = 50  # --frames: save a raw/processed pair every this many steps (at most 4 pairs)
-
-
-def has_display() -> bool:
-    return not sys.platform.startswith("linux") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+from worldmodels.play import has_display
 
 
 def play_keyboard(resolution: str, episodes: int) -> None:
@@ -50,43 +44,15 @@ def play_keyboard(resolution: str, episodes: int) -> None:
 
 
 def play_random(steps: int, resolution: str, seed: int, frames_dir: Path | None) -> None:
-    import cv2
     import numpy as np
 
-    from worldmodels.envs.doom import (
-        DoomConfig,
-        DoomTakeCoverEnv,
-        action_to_env,
-        random_policy,
-    )
+    from worldmodels.envs.doom import DoomConfig, DoomTakeCoverEnv, action_to_env, random_policy
+    from worldmodels.play import play_random_steps
 
     env = DoomTakeCoverEnv(DoomConfig(resolution=resolution), render_mode="rgb_array")
     rng = np.random.default_rng(seed)
-    policy = random_policy(rng)
-    scores: list[float] = []
-    score, saved = 0.0, 0
-    obs, _ = env.reset(seed=seed)
-    try:
-        for t in range(steps):
-            if frames_dir is not None and t % FRAME_EVERY == 0 and saved < 4:
-                frames_dir.mkdir(parents=True, exist_ok=True)
-                cv2.imwrite(str(frames_dir / f"raw_{resolution}_{t:04d}.png"), env.render()[:, :, ::-1])
-                cv2.imwrite(str(frames_dir / f"obs_{resolution}_{t:04d}.png"), obs[:, :, ::-1])
-                saved += 1
-            obs, reward, terminated, truncated, _ = env.step(action_to_env(policy(obs)))
-            score += reward
-            if terminated or truncated:
-                scores.append(score)
-                print(f"episode {len(scores) - 1}: score {score:.0f}")
-                score = 0.0
-                policy.reset(rng)
-                obs, _ = env.reset()
-    finally:
-        env.close()
-    if scores:
-        print(f"random policy: {len(scores)} episodes, mean score {np.mean(scores):.1f} +- {np.std(scores):.1f}")
-    else:
-        print(f"random policy: no episode ended within {steps} steps (score so far {score:.0f})")
+    play_random_steps(env, random_policy(rng), action_to_env, rng, steps, seed, frames_dir, env.render,
+                      (resolution, resolution))
 
 
 def main(argv: list[str] | None = None) -> None:

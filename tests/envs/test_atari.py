@@ -219,6 +219,6 @@ def test_env_script_headless(tmp_path):
                           str(tmp_path)], env=env_vars, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert "random agent" in res.stdout and "steps/s" in res.stdout, res.stdout
-    assert (tmp_path / "raw_0000.png").is_file() and (tmp_path / "obs_0050.png").is_file()
+    assert (tmp_path / "raw_Pong_0000.png").is_file() and (tmp_path / "obs_64x64_0050.png").is_file()
     res = subprocess.run([sys.executable, str(script), "--game", "Pongg"], env=env_vars, capture_output=True, text=True)
     assert res.returncode == 2 and res.stderr.strip().splitlines()[-1].startswith("error: unknown Atari game")

@@ -138,6 +138,13 @@ def make(render_mode: str | None = None, **config: Any) -> CarRacingEnv:
     return CarRacingEnv(cfg, render_mode=render_mode)
 
 
+def keyboard_action(left: bool, right: bool, up: bool, down: bool) -> np.ndarray:
+    """[steer, gas, brake] for arrow keys as gymnasium's own keyboard demo: the down arrow brakes
+    at 0.8 [gymnasium car_racing.py]."""
+    return np.array([-1.0 if left else (1.0 if right else 0.0), 1.0 if up else 0.0, 0.8 if down else 0.0],
+                    np.float32)
+
+
 def action_to_env(a: np.ndarray) -> np.ndarray:
     """A recorded action (the game's [steer, gas, brake]) as the float64 array the game takes."""
     arr = np.asarray(a, dtype=np.float64).reshape(-1)

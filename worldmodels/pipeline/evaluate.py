@@ -12,7 +12,6 @@ episode k uses seed S + k, so a seed fixes the whole evaluation (the original ig
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -23,6 +22,7 @@ import numpy as np
 from worldmodels.config import EnvSpec
 from worldmodels.fileio import WorldModelsError
 from worldmodels.formats import read_controller, read_initial_z
+from worldmodels.play import has_display
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,6 @@ def summary_line(seed: int, rewards: np.ndarray) -> str:
     return f"seed {seed} average_reward {np.mean(rewards):.2f} stdev {np.std(rewards):.2f}"
 
 
-def _has_display() -> bool:
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
 def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., object], real_names: tuple[str, ...],
         default_video_dir: Path, action_mask: Callable[[dict], np.ndarray] | None = None) -> np.ndarray:
     """Evaluate or render as ``args`` says; returns the episode rewards.
@@ -78,7 +74,7 @@ def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., object]
     seeds = (args.seed + np.arange(episodes, dtype=np.int64))[None, :]
     agent = load_agent(spec, args.vae, args.rnn, action_mask=action_mask)
     real = args.where in real_names
-    window = args.mode == "render" and args.video is None and _has_display() and real
+    window = args.mode == "render" and args.video is None and has_display() and real
     video = None
     if args.mode == "render" and not window:
         video = args.video or default_video_dir / f"{spec.name}_{args.where}_seed{args.seed}.mp4"
