@@ -26,8 +26,7 @@ from worldmodels.pipeline import rnn_train
 
 
 def defaults(spec: EnvSpec) -> rnn_train.RNNTrainConfig:
-    return rnn_train.RNNTrainConfig(rnn=spec.rnn, series_path=spec.paths.path("series"),
-                                    out_dir=spec.paths.path("rnn").parent, epochs=RNN_EPOCHS)
+    return rnn_train.defaults_for(spec, RNN_EPOCHS)
 
 
 def make_parser(spec: EnvSpec) -> argparse.ArgumentParser:

@@ -21,17 +21,13 @@ from worldmodels.pipeline import series
 
 def make_parser(spec: EnvSpec) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max_episodes", type=int, default=None)
-    parser.add_argument("--record_dir", type=Path, default=spec.paths.path("record"))
-    parser.add_argument("--vae", type=Path, default=spec.paths.path("vae"))
+    series.add_arguments(parser, spec)
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
     args, spec = parse(argv, make_parser)
-    series.run(series.SeriesConfig(vae=spec.vae, record_dir=args.record_dir, vae_path=args.vae,
-                                   series_path=spec.paths.path("series"),
-                                   initial_z_path=spec.paths.path("initial_z"), max_episodes=args.max_episodes))
+    series.run(series.config_from_args(args, spec))
 
 
 if __name__ == "__main__":

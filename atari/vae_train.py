@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -21,8 +20,7 @@ from worldmodels.pipeline import vae_train
 
 
 def defaults(spec: EnvSpec) -> vae_train.VAETrainConfig:
-    return vae_train.VAETrainConfig(vae=replace(spec.vae, epochs=VAE_EPOCHS), record_dir=spec.paths.path("record"),
-                                    out_dir=spec.paths.path("vae").parent, max_frames=VAE_FRAMES_PER_EPOCH)
+    return vae_train.defaults_for(spec, VAE_EPOCHS, VAE_FRAMES_PER_EPOCH)
 
 
 def make_parser(spec: EnvSpec) -> argparse.ArgumentParser:

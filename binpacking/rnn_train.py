@@ -10,7 +10,6 @@ Episodes are laid end to end in parallel streams (as Doom) and cut into 100-step
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -21,14 +20,11 @@ from binpacking.config import RNN_EPOCHS, SPEC  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.pipeline import rnn_train  # noqa: E402
 
-DEFAULTS = rnn_train.RNNTrainConfig(rnn=SPEC.rnn, series_path=SPEC.paths.path("series"),
-                                    out_dir=SPEC.paths.path("rnn").parent, epochs=RNN_EPOCHS)
+DEFAULTS = rnn_train.defaults_for(SPEC, RNN_EPOCHS)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    rnn_train.add_arguments(parser, DEFAULTS)
-    rnn_train.train(rnn_train.config_from_args(parser.parse_args(argv), DEFAULTS))
+    rnn_train.script_main(__doc__, DEFAULTS, argv)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,7 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -18,16 +16,11 @@ from binpacking.config import SPEC, VAE_EPOCHS, VAE_FRAMES_PER_EPOCH  # noqa: E4
 from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.pipeline import vae_train  # noqa: E402
 
-DEFAULTS = vae_train.VAETrainConfig(
-    vae=replace(SPEC.vae, epochs=VAE_EPOCHS),
-    record_dir=SPEC.paths.path("record"), out_dir=SPEC.paths.path("vae").parent,
-    max_frames=VAE_FRAMES_PER_EPOCH)
+DEFAULTS = vae_train.defaults_for(SPEC, VAE_EPOCHS, VAE_FRAMES_PER_EPOCH)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    vae_train.add_arguments(parser, DEFAULTS)
-    vae_train.train(vae_train.config_from_args(parser.parse_args(argv), DEFAULTS))
+    vae_train.script_main(__doc__, DEFAULTS, argv)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ The 4000 steps are counted as 40 epochs of 100 batches (config.py), whatever the
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -19,15 +18,11 @@ from carracing.config import RNN_EPOCHS, RNN_STEPS_PER_EPOCH, SPEC  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.pipeline import rnn_train  # noqa: E402
 
-DEFAULTS = rnn_train.RNNTrainConfig(rnn=SPEC.rnn, series_path=SPEC.paths.path("series"),
-                                    out_dir=SPEC.paths.path("rnn").parent, epochs=RNN_EPOCHS,
-                                    steps_per_epoch=RNN_STEPS_PER_EPOCH)
+DEFAULTS = rnn_train.defaults_for(SPEC, RNN_EPOCHS, RNN_STEPS_PER_EPOCH)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    rnn_train.add_arguments(parser, DEFAULTS)
-    rnn_train.train(rnn_train.config_from_args(parser.parse_args(argv), DEFAULTS))
+    rnn_train.script_main(__doc__, DEFAULTS, argv)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -18,14 +17,7 @@ from worldmodels.pipeline import series  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max_episodes", type=int, default=None)
-    parser.add_argument("--record_dir", type=Path, default=SPEC.paths.path("record"))
-    parser.add_argument("--vae", type=Path, default=SPEC.paths.path("vae"), help="vae.npz, or an original vae.json")
-    args = parser.parse_args(argv)
-    series.run(series.SeriesConfig(vae=SPEC.vae, record_dir=args.record_dir, vae_path=args.vae,
-                                   series_path=SPEC.paths.path("series"),
-                                   initial_z_path=SPEC.paths.path("initial_z"), max_episodes=args.max_episodes))
+    series.script_main(__doc__, SPEC, argv)
 
 
 if __name__ == "__main__":

@@ -7,29 +7,21 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
-from dataclasses import replace  # noqa: E402
-
 from carracing.config import SPEC, VAE_EPOCHS, VAE_FRAMES_PER_EPOCH  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.pipeline import vae_train  # noqa: E402
 
-DEFAULTS = vae_train.VAETrainConfig(
-    vae=replace(SPEC.vae, epochs=VAE_EPOCHS),
-    record_dir=SPEC.paths.path("record"), out_dir=SPEC.paths.path("vae").parent,
-    max_frames=VAE_FRAMES_PER_EPOCH)
+DEFAULTS = vae_train.defaults_for(SPEC, VAE_EPOCHS, VAE_FRAMES_PER_EPOCH)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    vae_train.add_arguments(parser, DEFAULTS)
-    vae_train.train(vae_train.config_from_args(parser.parse_args(argv), DEFAULTS))
+    vae_train.script_main(__doc__, DEFAULTS, argv)
 
 
 if __name__ == "__main__":

@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
-from gymnasium.utils.env_checker import check_env
 
+from tests.envs.checks import checker_warnings, rollout
 from worldmodels.envs import make_env
 from worldmodels.envs.atari import (
     AtariConfig,
@@ -39,23 +38,8 @@ def pong():
     env.close()
 
 
-def rollout(env, seed: int, actions) -> tuple[np.ndarray, np.ndarray]:
-    obs, _ = env.reset(seed=seed)
-    frames, rewards = [obs], []
-    for a in actions:
-        obs, reward, terminated, truncated, _ = env.step(int(a))
-        frames.append(obs)
-        rewards.append(reward)
-        if terminated or truncated:
-            break
-    return np.stack(frames), np.asarray(rewards)
-
-
 def test_env_checker_passes(pong):
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        check_env(pong)
-    other = [str(w.message) for w in caught if not any(s in str(w.message) for s in CHECKER_LIMITS)]
+    other = checker_warnings(pong, ignore=CHECKER_LIMITS)
     assert not other, other
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import warnings
 
 import gymnasium as gym
 import numpy as np
 import pytest
-from gymnasium.utils.env_checker import check_env
 
+from tests.envs.checks import checker_warnings, registered
 from worldmodels.envs import make_env
 from worldmodels.envs.binpacking import (
     BIG_NEG_REWARD,
@@ -56,14 +55,11 @@ def set_state(env: BinPackingEnv, counts: dict[int, int], item: int) -> None:
 
 
 def test_env_checker_passes_without_warnings():
-    if GYM_ID not in gym.registry:
-        gym.register(GYM_ID, entry_point="worldmodels.envs.binpacking:BinPackingEnv")
     for mask in (True, False):
-        env = gym.make(GYM_ID, render_mode="rgb_array", action_mask=mask)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            check_env(env.unwrapped)
-        assert not caught, [str(w.message) for w in caught]
+        env = registered(GYM_ID, "worldmodels.envs.binpacking:BinPackingEnv", render_mode="rgb_array",
+                         action_mask=mask)
+        caught = checker_warnings(env.unwrapped)
+        assert not caught, caught
 
 
 def test_registry_and_spaces():

@@ -6,14 +6,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
-import gymnasium as gym
 import numpy as np
 import pytest
-from gymnasium.utils.env_checker import check_env
 
+from tests.envs.checks import checker_warnings, registered, rollout
 from worldmodels.envs import make_env
 from worldmodels.envs.base import crop_and_resize
 from worldmodels.envs.carracing import (
@@ -36,29 +34,12 @@ def env():
     e.close()
 
 
-def rollout(env: gym.Env, seed: int, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    obs, _ = env.reset(seed=seed)
-    frames, rewards = [obs], []
-    for a in actions:
-        obs, reward, terminated, truncated, _ = env.step(a)
-        frames.append(obs)
-        rewards.append(reward)
-        if terminated or truncated:
-            break
-    return np.stack(frames), np.asarray(rewards)
-
-
 def test_env_checker_passes_without_warnings():
-    if GYM_ID not in gym.registry:
-        gym.register(GYM_ID, entry_point="worldmodels.envs.carracing:CarRacingEnv")
-    env = gym.make(GYM_ID, render_mode="rgb_array")
+    env = registered(GYM_ID, "worldmodels.envs.carracing:CarRacingEnv", render_mode="rgb_array")
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            check_env(env.unwrapped, skip_render_check=False)
         # gymnasium's own CarRacing action space is not symmetric; that warning is its design
-        caught = [w for w in caught if "symmetric" not in str(w.message)]
-        assert not caught, [str(w.message) for w in caught]
+        caught = checker_warnings(env.unwrapped, ignore=("symmetric",), skip_render_check=False)
+        assert not caught, caught
     finally:
         env.close()
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
-import gymnasium as gym
 import numpy as np
 import pytest
-from gymnasium.utils.env_checker import check_env
 
+from tests.envs.checks import checker_warnings, registered, rollout
 from worldmodels.envs import make_env
 from worldmodels.envs.doom import (
     LEFT,
@@ -38,27 +36,11 @@ def env():
     e.close()
 
 
-def rollout(env: gym.Env, seed: int, actions: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    obs, _ = env.reset(seed=seed)
-    frames, rewards = [obs], []
-    for a in actions:
-        obs, reward, terminated, truncated, _ = env.step(a)
-        frames.append(obs)
-        rewards.append(reward)
-        if terminated or truncated:
-            break
-    return np.stack(frames), np.asarray(rewards)
-
-
 def test_env_checker_passes_without_warnings():
-    if GYM_ID not in gym.registry:
-        gym.register(GYM_ID, entry_point="worldmodels.envs.doom:DoomTakeCoverEnv")
-    env = gym.make(GYM_ID, render_mode="rgb_array")
+    env = registered(GYM_ID, "worldmodels.envs.doom:DoomTakeCoverEnv", render_mode="rgb_array")
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            check_env(env.unwrapped)  # has a spec, so the render modes are checked too
-        assert not caught, [str(w.message) for w in caught]
+        caught = checker_warnings(env.unwrapped)  # has a spec, so the render modes are checked too
+        assert not caught, caught
     finally:
         env.close()
 

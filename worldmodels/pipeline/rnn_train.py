@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from worldmodels.config import RNNConfig
+from worldmodels.config import EnvSpec, RNNConfig
 from worldmodels.data import Series
 from worldmodels.fileio import WorldModelsError
 
@@ -122,6 +122,19 @@ class SequenceBatches:
                 windows = windows[self.rng.integers(0, len(windows), bs)]
             for i in range(0, len(windows) - bs + 1, bs):
                 yield self.batch(windows[i:i + bs])
+
+
+def defaults_for(spec: EnvSpec, epochs: int, steps_per_epoch: int | None = None) -> RNNTrainConfig:
+    """An environment's M training: its series/ in, tf_rnn/ out, its budget."""
+    return RNNTrainConfig(rnn=spec.rnn, series_path=spec.paths.path("series"), out_dir=spec.paths.path("rnn").parent,
+                          epochs=epochs, steps_per_epoch=steps_per_epoch)
+
+
+def script_main(description: str, defaults: RNNTrainConfig, argv: list[str] | None = None) -> Path:
+    """An environment's rnn_train.py: its command line over ``train``."""
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
+    add_arguments(parser, defaults)
+    return train(config_from_args(parser.parse_args(argv), defaults))
 
 
 def add_arguments(parser: argparse.ArgumentParser, defaults: RNNTrainConfig) -> None:

@@ -6,6 +6,7 @@ re-samples z from them for every batch. V runs as the batched numpy encoder (no 
 
 from __future__ import annotations
 
+import argparse
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from worldmodels.config import VAEConfig
+from worldmodels.config import EnvSpec, VAEConfig
 from worldmodels.data import Series, list_episodes, load_episode
 from worldmodels.fileio import WorldModelsError
 from worldmodels.formats import write_initial_z
@@ -32,6 +33,25 @@ class SeriesConfig:
     batch_size: int = 256
     """Frames per encoder call."""
     max_episodes: int | None = None
+
+
+def add_arguments(parser: argparse.ArgumentParser, spec: EnvSpec) -> None:
+    parser.add_argument("--max_episodes", type=int, default=None)
+    parser.add_argument("--record_dir", type=Path, default=spec.paths.path("record"))
+    parser.add_argument("--vae", type=Path, default=spec.paths.path("vae"))
+
+
+def config_from_args(args: argparse.Namespace, spec: EnvSpec) -> SeriesConfig:
+    return SeriesConfig(vae=spec.vae, record_dir=args.record_dir, vae_path=args.vae,
+                        series_path=spec.paths.path("series"), initial_z_path=spec.paths.path("initial_z"),
+                        max_episodes=args.max_episodes)
+
+
+def script_main(description: str, spec: EnvSpec, argv: list[str] | None = None) -> Series:
+    """An environment's series.py: its command line over ``run``."""
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
+    add_arguments(parser, spec)
+    return run(config_from_args(parser.parse_args(argv), spec))
 
 
 def encode_frames(model: NumpyVAE, obs: np.ndarray, batch_size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from worldmodels.config import VAEConfig
+from worldmodels.config import EnvSpec, VAEConfig
 from worldmodels.data import FrameStream, list_episodes
 from worldmodels.fileio import WorldModelsError
 from worldmodels.vae import IMAGE_SIZE, save_weights
@@ -36,6 +36,19 @@ class VAETrainConfig:
     fresh: bool = False
     """Ignore an existing checkpoint and start over."""
     tensorboard: bool = True
+
+
+def defaults_for(spec: EnvSpec, epochs: int, frames_per_epoch: int | None) -> VAETrainConfig:
+    """An environment's V training: its record/ in, tf_vae/ out, its budget."""
+    return VAETrainConfig(vae=replace(spec.vae, epochs=epochs), record_dir=spec.paths.path("record"),
+                          out_dir=spec.paths.path("vae").parent, max_frames=frames_per_epoch)
+
+
+def script_main(description: str, defaults: VAETrainConfig, argv: list[str] | None = None) -> Path:
+    """An environment's vae_train.py: its command line over ``train``."""
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
+    add_arguments(parser, defaults)
+    return train(config_from_args(parser.parse_args(argv), defaults))
 
 
 def add_arguments(parser: argparse.ArgumentParser, defaults: VAETrainConfig) -> None:
