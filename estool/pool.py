@@ -7,6 +7,7 @@ A worker receives ALL of its candidates x episodes at once and answers with one 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 import traceback
@@ -151,4 +152,5 @@ def worker_loop(comm: Any, make_evaluator: MakeEvaluator) -> None:
                 reply = ("error", f"{type(err).__name__}: {err}")
             comm.send(reply, dest=0, tag=TAG_RESULT)
     except KeyboardInterrupt:  # Ctrl-C reaches every rank; rank 0 says what happened
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # mpiexec forwards it again: exit quietly
         return

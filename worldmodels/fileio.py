@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -90,5 +91,6 @@ def cli_main(main: Callable[[list[str] | None], Any], argv: list[str] | None = N
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C (e.g. forwarded by mpiexec) during exit
         print("interrupted: outputs written so far are complete; re-run to resume", file=sys.stderr)
         sys.exit(130)
