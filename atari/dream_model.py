@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -33,17 +32,11 @@ FPS = 15  # 60 Hz emulator / frame skip 4 [Machado et al. 2018]
 
 def play_by_keyboard(args: argparse.Namespace, spec: EnvSpec) -> None:
     """A pygame window: arrows give UP/DOWN/LEFT/RIGHT, space FIRE; the game's nearest action is taken."""
-    from worldmodels.dream import VectorDream
     from worldmodels.envs.atari import action_for_buttons, action_meanings, one_hot
-    from worldmodels.evaluators import load_agent
-    from worldmodels.formats import read_initial_z
     from worldmodels.play import dream_window
 
     meanings = action_meanings(args.game, args.full_action_space)
-    agent = load_agent(spec, args.vae, args.rnn)
-    mu, logvar = read_initial_z(args.initial_z, spec.rnn.z_size)
-    dream_cfg = spec.dream if args.temperature is None else replace(spec.dream, temperature=args.temperature)
-    dream = VectorDream(agent.rnn, mu, logvar, dream_cfg, np.random.default_rng(args.seed))
+    agent, dream = evaluate.open_dream(args, spec)
 
     def buttons(pygame, pressed) -> np.ndarray:
         keys = {"UP": pygame.K_UP, "DOWN": pygame.K_DOWN, "LEFT": pygame.K_LEFT, "RIGHT": pygame.K_RIGHT,
@@ -57,14 +50,7 @@ def play_by_keyboard(args: argparse.Namespace, spec: EnvSpec) -> None:
 def make_parser(spec: EnvSpec) -> argparse.ArgumentParser:
     defaults = files(spec)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("controller", nargs="?", type=Path, default=defaults.controller)
-    parser.add_argument("seed", nargs="?", type=int, default=0)
-    parser.add_argument("--vae", type=Path, default=defaults.vae)
-    parser.add_argument("--rnn", type=Path, default=defaults.rnn)
-    parser.add_argument("--initial_z", type=Path, default=defaults.initial_z)
-    parser.add_argument("--temperature", type=float, default=None, help=f"tau (default {spec.dream.temperature})")
-    parser.add_argument("--video", type=Path, default=None, help="write the controller's dream to this file")
-    parser.add_argument("--max_steps", type=int, default=0)
+    evaluate.add_dream_model_arguments(parser, defaults, spec)
     return parser
 
 

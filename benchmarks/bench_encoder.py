@@ -21,17 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-def _limit_threads_from_argv() -> None:
-    """--threads N must take effect before numpy loads its BLAS, so it is read here, first."""
-    for i, arg in enumerate(sys.argv):
-        value = arg.split("=", 1)[1] if arg.startswith("--threads=") else (
-            sys.argv[i + 1] if arg == "--threads" and i + 1 < len(sys.argv) else None)
-        if value:
-            for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-                os.environ[var] = value
+from threads import limit_threads_from_argv  # noqa: E402  (benchmarks/, the script's own folder)
 
-
-_limit_threads_from_argv()
+limit_threads_from_argv()
 
 import numpy as np  # noqa: E402
 

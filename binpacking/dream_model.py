@@ -26,14 +26,7 @@ from worldmodels.pipeline import evaluate  # noqa: E402
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("controller", nargs="?", type=Path, default=RUN_FILES.controller)
-    parser.add_argument("seed", nargs="?", type=int, default=0)
-    parser.add_argument("--vae", type=Path, default=RUN_FILES.vae)
-    parser.add_argument("--rnn", type=Path, default=RUN_FILES.rnn)
-    parser.add_argument("--initial_z", type=Path, default=RUN_FILES.initial_z)
-    parser.add_argument("--temperature", type=float, default=None, help=f"tau (default {SPEC.dream.temperature})")
-    parser.add_argument("--video", type=Path, default=None, help="output .mp4/.gif (default videos/dream_seedS.mp4)")
-    parser.add_argument("--max_steps", type=int, default=0, help="cap the episode (0: 1000 items)")
+    evaluate.add_dream_model_arguments(parser, RUN_FILES, SPEC)
     args = parser.parse_args(argv)
     args.video = args.video or HERE / "videos" / f"dream_seed{args.seed}.mp4"
     args.where, args.mode, args.episodes, args.num_envs = "binpackingrnn", "render", 1, 1

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -33,20 +32,13 @@ FPS = 50           # CarRacing's frame rate [gymnasium car_racing.py: FPS = 50]
 def play_window(args: argparse.Namespace) -> None:
     """A pygame window: C (or you, with --keyboard: arrows steer / gas / brake) acts in the dream."""
     from worldmodels.controller import Controller, features
-    from worldmodels.dream import VectorDream
     from worldmodels.envs.carracing import keyboard_action
-    from worldmodels.evaluators import load_agent
-    from worldmodels.formats import read_controller, read_initial_z
+    from worldmodels.formats import read_controller
     from worldmodels.play import dream_window
 
     controller = None if args.keyboard else Controller(SPEC.controller,
                                                        read_controller(args.controller, SPEC.controller.num_params))
-    agent = load_agent(SPEC, args.vae, args.rnn)
-    mu, logvar = read_initial_z(args.initial_z, SPEC.rnn.z_size)
-    dream_cfg = SPEC.dream if args.temperature is None else replace(SPEC.dream, temperature=args.temperature)
-    if args.max_steps:
-        dream_cfg = replace(dream_cfg, max_steps=args.max_steps)
-    dream = VectorDream(agent.rnn, mu, logvar, dream_cfg, np.random.default_rng(args.seed))
+    agent, dream = evaluate.open_dream(args, SPEC)
 
     def drive(pygame, pressed) -> np.ndarray:
         if controller is not None:
@@ -58,14 +50,7 @@ def play_window(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("controller", nargs="?", type=Path, default=SHIPPED.controller)
-    parser.add_argument("seed", nargs="?", type=int, default=0)
-    parser.add_argument("--vae", type=Path, default=SHIPPED.vae)
-    parser.add_argument("--rnn", type=Path, default=SHIPPED.rnn)
-    parser.add_argument("--initial_z", type=Path, default=SHIPPED.initial_z)
-    parser.add_argument("--temperature", type=float, default=None, help=f"tau (default {SPEC.dream.temperature})")
-    parser.add_argument("--video", type=Path, default=None, help="write the dream to this .mp4/.gif")
-    parser.add_argument("--max_steps", type=int, default=0, help=f"frames (0: {SPEC.dream.max_steps})")
+    evaluate.add_dream_model_arguments(parser, SHIPPED, SPEC)
     parser.add_argument("--keyboard", action="store_true", help="drive the dream yourself (needs a display)")
     args = parser.parse_args(argv)
     if args.max_steps < 0:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,15 +28,9 @@ FPS = 35  # Doom's 35 tics per second
 
 def play_by_keyboard(args: argparse.Namespace) -> None:
     """A pygame window: left/right arrows give a = -1 / +1, nothing pressed a = 0."""
-    from worldmodels.dream import VectorDream
-    from worldmodels.evaluators import load_agent
-    from worldmodels.formats import read_initial_z
     from worldmodels.play import dream_window
 
-    agent = load_agent(SPEC, args.vae, args.rnn)
-    mu, logvar = read_initial_z(args.initial_z, SPEC.rnn.z_size)
-    dream_cfg = SPEC.dream if args.temperature is None else replace(SPEC.dream, temperature=args.temperature)
-    dream = VectorDream(agent.rnn, mu, logvar, dream_cfg, np.random.default_rng(args.seed))
+    agent, dream = evaluate.open_dream(args, SPEC)
 
     def dodge(pygame, pressed) -> np.ndarray:
         return np.array([-1.0 if pressed[pygame.K_LEFT] else (1.0 if pressed[pygame.K_RIGHT] else 0.0)])
@@ -47,14 +40,7 @@ def play_by_keyboard(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("controller", nargs="?", type=Path, default=SHIPPED.controller)
-    parser.add_argument("seed", nargs="?", type=int, default=0)
-    parser.add_argument("--vae", type=Path, default=SHIPPED.vae)
-    parser.add_argument("--rnn", type=Path, default=SHIPPED.rnn)
-    parser.add_argument("--initial_z", type=Path, default=SHIPPED.initial_z)
-    parser.add_argument("--temperature", type=float, default=None)
-    parser.add_argument("--video", type=Path, default=None, help="write the controller's dream to this file")
-    parser.add_argument("--max_steps", type=int, default=0)
+    evaluate.add_dream_model_arguments(parser, SHIPPED, SPEC)
     args = parser.parse_args(argv)
     if args.video is None and has_display():
         play_by_keyboard(args)

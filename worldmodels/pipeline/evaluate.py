@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from worldmodels.config import EnvSpec
+from worldmodels.config import DreamConfig, EnvSpec
 from worldmodels.fileio import WorldModelsError
 from worldmodels.formats import read_controller, read_initial_z
 from worldmodels.play import has_display
@@ -53,6 +53,36 @@ def add_arguments(parser: argparse.ArgumentParser, files: ModelFiles, real_names
     parser.add_argument("--video", type=Path, default=None, help="render: write this .mp4/.gif")
     parser.add_argument("--num_envs", type=int, default=8, help="real: games played in lockstep")
     parser.add_argument("--max_steps", type=int, default=0, help="cap each episode (0: the env's own)")
+
+
+def add_dream_model_arguments(parser: argparse.ArgumentParser, files: ModelFiles, spec: EnvSpec) -> None:
+    """dream_model.py's command line: [controller] [seed], the model files, tau, video, cap."""
+    parser.add_argument("controller", nargs="?", type=Path, default=files.controller)
+    parser.add_argument("seed", nargs="?", type=int, default=0)
+    parser.add_argument("--vae", type=Path, default=files.vae)
+    parser.add_argument("--rnn", type=Path, default=files.rnn)
+    parser.add_argument("--initial_z", type=Path, default=files.initial_z)
+    parser.add_argument("--temperature", type=float, default=None, help=f"tau (default {spec.dream.temperature})")
+    parser.add_argument("--video", type=Path, default=None, help="write the controller's dream to this .mp4/.gif")
+    parser.add_argument("--max_steps", type=int, default=0, help=f"cap the episode (0: {spec.dream.max_steps})")
+
+
+def dream_config(spec: EnvSpec, temperature: float | None, max_steps: int) -> DreamConfig:
+    """The environment's dream settings with --temperature / --max_steps applied (None / 0: keep)."""
+    cfg = spec.dream if temperature is None else replace(spec.dream, temperature=temperature)
+    return replace(cfg, max_steps=max_steps) if max_steps else cfg
+
+
+def open_dream(args: argparse.Namespace, spec: EnvSpec):
+    """(agent, a VectorDream seeded with args.seed) from dream_model.py's arguments."""
+    from worldmodels.dream import VectorDream
+    from worldmodels.evaluators import load_agent
+
+    agent = load_agent(spec, args.vae, args.rnn)
+    mu, logvar = read_initial_z(args.initial_z, spec.rnn.z_size)
+    dream = VectorDream(agent.rnn, mu, logvar, dream_config(spec, args.temperature, args.max_steps),
+                        np.random.default_rng(args.seed))
+    return agent, dream
 
 
 def summary_line(seed: int, rewards: np.ndarray) -> str:
@@ -102,9 +132,7 @@ def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., object]
 
 def _dream(args, spec: EnvSpec, agent, params: np.ndarray, seeds: np.ndarray, record: bool):
     from worldmodels.dream import VectorDream, dream_rollouts
-    dream_cfg = spec.dream if args.temperature is None else replace(spec.dream, temperature=args.temperature)
-    if args.max_steps:
-        dream_cfg = replace(dream_cfg, max_steps=args.max_steps)
+    dream_cfg = dream_config(spec, args.temperature, args.max_steps)
     mu, logvar = read_initial_z(args.initial_z, spec.rnn.z_size)
     if not record:
         rewards, steps = dream_rollouts(agent.rnn, spec.controller, np.repeat(params[None], seeds.shape[0], 0),
