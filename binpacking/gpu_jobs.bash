@@ -4,9 +4,4 @@
 # run the scripts one by one to change budgets (see README.md). Use KERAS_BACKEND=jax on a GPU box.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-PY=python3
-if [[ -x "$HERE/../.venv/bin/python" ]]; then PY="$HERE/../.venv/bin/python"; fi
-cd "$HERE"
-"$PY" vae_train.py
-"$PY" series.py
-"$PY" rnn_train.py
+exec bash "$HERE/../worldmodels/scripts/model_steps.bash" "$HERE"

@@ -299,7 +299,19 @@ class SimpleGA(Optimizer):
 # ----------------------------------------------------------------------------- OpenAI ES
 
 
-class OpenES(Optimizer):
+class _MeanSearch(Optimizer):
+    """An optimiser whose search distribution is centred on ``self.mu`` (OpenES, PEPG)."""
+
+    mu: np.ndarray
+
+    def current_param(self) -> np.ndarray:
+        return self.mu.copy()
+
+    def set_mu(self, params: np.ndarray) -> None:
+        self.mu = self._check_mu(params)
+
+
+class OpenES(_MeanSearch):
     """OpenAI-ES (Salimans et al. 2017): isotropic Gaussian around ``mu``; Adam on the estimated
     gradient of (rank-shaped, standardised) fitness; sigma and learning rate decay to a floor."""
 
@@ -352,12 +364,6 @@ class OpenES(Optimizer):
         if self.learning_rate > self.learning_rate_limit:
             self.learning_rate *= self.learning_rate_decay
 
-    def current_param(self) -> np.ndarray:
-        return self.mu.copy()
-
-    def set_mu(self, params: np.ndarray) -> None:
-        self.mu = self._check_mu(params)
-
     def rms_stdev(self) -> float:
         return float(self.sigma)
 
@@ -365,7 +371,7 @@ class OpenES(Optimizer):
 # ----------------------------------------------------------------------------- PEPG
 
 
-class PEPG(Optimizer):
+class PEPG(_MeanSearch):
     """Parameter-exploring policy gradients (Sehnke et al. 2010) with symmetric sampling, an
     average-fitness baseline, per-parameter sigma adaptation (changes clipped to
     ``sigma_max_change`` of sigma) and Adam on the mean. With ``elite_ratio > 0`` the mean moves
@@ -433,12 +439,6 @@ class PEPG(Optimizer):
             self.sigma = np.where(self.sigma > self.sigma_limit, self.sigma * self.sigma_decay, self.sigma)
         if self.learning_rate > self.learning_rate_limit:
             self.learning_rate *= self.learning_rate_decay
-
-    def current_param(self) -> np.ndarray:
-        return self.mu.copy()
-
-    def set_mu(self, params: np.ndarray) -> None:
-        self.mu = self._check_mu(params)
 
     def rms_stdev(self) -> float:
         return float(np.sqrt(np.mean(self.sigma * self.sigma)))
