@@ -52,7 +52,7 @@ def _shipped():
     from worldmodels.pipeline.evaluate import ModelFiles
     trained = HERE / "trained"
     return ModelFiles(vae=trained / "vae.npz", rnn=trained / "rnn.npz", initial_z=trained / "initial_z.json",
-                      controller=trained / "doomreal.cma.8.24.best.json")  # see README: "Status"
+                      controller=trained / "doomrnn.cma.16.64.best.json")  # trained in the dream: README
 
 
 SHIPPED = _shipped()
