@@ -34,13 +34,7 @@ from worldmodels.rollout import Agent, real_rollouts  # noqa: E402
 
 
 def random_weights(rng: np.random.Generator):
-    cfg = SPEC.rnn
-    h = cfg.hidden_units
-    rnn = RNNWeights(kernel=rng.normal(0, 0.05, (cfg.input_size, 4 * h)).astype(np.float32),
-                     recurrent=rng.normal(0, 0.05, (h, 4 * h)).astype(np.float32),
-                     bias=np.zeros(4 * h, np.float32),
-                     output_w=rng.normal(0, 0.05, (h, cfg.output_size)).astype(np.float32),
-                     output_b=np.zeros(cfg.output_size, np.float32))
+    rnn = RNNWeights.random(SPEC.rnn, rng)
     rnn.output_b[0] = -3.0  # done logit well below 0: episodes run to the cap
     vae = {n: (rng.normal(0, 0.05, k).astype(np.float32), np.zeros(b, np.float32))
            for n, (k, b) in vae_mod.weight_shapes(SPEC.vae).items()}

@@ -60,6 +60,9 @@ SPEC = EnvSpec(
     # The dream is for watching (dream_model.py); C trains in the real environment.
     dream=DreamConfig(temperature=1.0, max_steps=ITEMS, reward_per_step=0.0),
     paths=Paths(root=WORKDIR),
+    # The chart repeats: 100k recorded frames of mixed play hold 19.6k distinct pictures, so
+    # rollout workers memoize V's encodings (exact); 500k entries is ~200 MB per worker.
+    encode_cache=500_000,
 )
 
 # Budgets: by analogy with doomrnn (measured there on the 2-core machine), not yet measured here.
@@ -79,13 +82,26 @@ def check_distribution(distribution: str, items: int | None = None) -> None:
                                f"distribution {distribution!r} has capacity {capacity}")
 
 
-def _run_files():
-    """The files model.py and dream_model.py play with: this project ships no trained agent
-    yet, so they default to the outputs of your own run of the pipeline in WORKDIR."""
+SHIPPED_DISTRIBUTIONS = ("perfect_pack", "bounded_waste", "linear_waste")
+"""One controller per capacity-9 distribution (the best policy differs: README.md); V and M are shared."""
+TRAINED = HERE / "trained"
+"""The shipped agent (README.md says how it was trained): vae.npz, rnn.npz, initial_z.json and
+binpacking.<distribution>.best.json (+ hist.json, log.json)."""
+
+
+def train_log_prefix(distribution: str) -> Path:
+    """Where train.py logs a distribution's run by default: log/<distribution>/binpacking.cma.4.64."""
+    return SPEC.paths.path("log") / distribution / "binpacking.cma.4.64."
+
+
+def shipped_prefix(distribution: str) -> str:
+    return f"binpacking.{distribution}."
+
+
+def model_files(distribution: str = DISTRIBUTION):
+    """The files model.py and dream_model.py play by default: the shipped V, M and initial z, and
+    the distribution's shipped controller (linear waste's for a distribution without one)."""
     from worldmodels.pipeline.evaluate import ModelFiles
-    return ModelFiles(vae=SPEC.paths.path("vae"), rnn=SPEC.paths.path("rnn"),
-                      initial_z=SPEC.paths.path("initial_z"),
-                      controller=SPEC.paths.path("log") / "binpacking.cma.4.64.best.json")
-
-
-RUN_FILES = _run_files()
+    own = distribution if distribution in SHIPPED_DISTRIBUTIONS else DISTRIBUTION
+    return ModelFiles(vae=TRAINED / "vae.npz", rnn=TRAINED / "rnn.npz", initial_z=TRAINED / "initial_z.json",
+                      controller=TRAINED / f"{shipped_prefix(own)}best.json")

@@ -1,7 +1,9 @@
 """Watch the bin packing controller inside M's dream: a video of V's decoding of M's z.
 
-    python dream_model.py                                   # your run's C, M and V -> videos/
-    python dream_model.py log/binpacking.cma.4.64.best.json 3 --video dream.gif --temperature 1.2
+    python dream_model.py                                   # the shipped C, M and V -> videos/
+    python dream_model.py --distribution bounded_waste      # the C shipped for that distribution
+    python dream_model.py log/linear_waste/binpacking.cma.4.64.best.json 3 --video dream.gif \
+        --temperature 1.2 --vae tf_vae/vae.npz --rnn tf_rnn/rnn.npz --initial_z tf_initial_z/initial_z.json
 
 The dream starts from a recorded first frame (initial_z.json); each step C picks the argmax
 action, M samples the next z at temperature tau and predicts the reward (reward head) and the end
@@ -19,15 +21,19 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
-from binpacking.config import RUN_FILES, SPEC  # noqa: E402
+from binpacking.config import DISTRIBUTION, SHIPPED_DISTRIBUTIONS, SPEC, model_files  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.pipeline import evaluate  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    evaluate.add_dream_model_arguments(parser, RUN_FILES, SPEC)
+    evaluate.add_dream_model_arguments(parser, model_files(), SPEC)
+    parser.set_defaults(controller=None)  # the shipped controller of --distribution
+    parser.add_argument("--distribution", default=DISTRIBUTION, choices=SHIPPED_DISTRIBUTIONS,
+                        help="whose shipped controller plays (default %(default)s)")
     args = parser.parse_args(argv)
+    args.controller = args.controller or model_files(args.distribution).controller
     args.video = args.video or HERE / "videos" / f"dream_seed{args.seed}.mp4"
     args.where, args.mode, args.episodes, args.num_envs = "binpackingrnn", "render", 1, 1
     evaluate.run(args, SPEC, None, ("binpacking",), HERE / "videos")

@@ -22,7 +22,9 @@ ITEMS = "30"  # items per episode: short episodes keep every step to seconds
 
 
 def steps(work: Path) -> list[list[str]]:
-    best = str(work / "log" / "binpacking.cma.2.4.best.json")
+    files = ["--vae", str(work / "tf_vae" / "vae.npz"), "--rnn", str(work / "tf_rnn" / "rnn.npz"),
+             "--initial_z", str(work / "tf_initial_z" / "initial_z.json")]
+    best = str(work / "log" / "linear_waste" / "binpacking.cma.2.4.best.json")
     return [
         ["extract.py", "--num_episodes", "4", "--items", ITEMS, "--no_progress"],
         ["vae_train.py", "--epochs", "1", "--max_frames", "100", "--batch_size", "20"],
@@ -30,9 +32,9 @@ def steps(work: Path) -> list[list[str]]:
         ["rnn_train.py", "--epochs", "2", "--steps_per_epoch", "2", "--batch_size", "4", "--seq_len", "20"],
         ["train.py", "-n", "4", "-e", "2", "-g", "2", "--eval_steps", "2", "--num_eval", "4", "--num_procs", "3",
          "--items", ITEMS, "--num_envs", "2"],
-        ["model.py", "binpacking", "norender", best, "0", "--episodes", "3", "--items", ITEMS],
-        ["model.py", "binpackingrnn", "norender", best, "0", "--episodes", "3", "--max_steps", ITEMS],
-        ["dream_model.py", best, "0", "--max_steps", "20", "--video", str(work / "dream.gif")],
+        ["model.py", "binpacking", "norender", best, "0", "--episodes", "3", "--items", ITEMS, *files],
+        ["model.py", "binpackingrnn", "norender", best, "0", "--episodes", "3", "--max_steps", ITEMS, *files],
+        ["dream_model.py", best, "0", "--max_steps", "20", "--video", str(work / "dream.gif"), *files],
     ]
 
 

@@ -1,14 +1,16 @@
 """Play the bin packing agent (V + M + C) in the real environment or in M's dream.
 
-    python model.py binpacking norender                        # 100 episodes, your run's files
+    python model.py binpacking norender                        # 100 episodes, the shipped agent
+    python model.py binpacking norender --distribution bounded_waste   # that distribution's C
     python model.py binpacking render [model.json] [seed]      # one episode as a video file
-    python model.py binpacking norender log/binpacking.cma.4.64.best.json 0 --distribution bounded_waste
+    python model.py binpacking norender log/linear_waste/binpacking.cma.4.64.best.json 0 \
+        --vae tf_vae/vae.npz --rnn tf_rnn/rnn.npz               # your own run's files
     python model.py binpackingrnn norender                     # 100 episodes inside M's dream
 
 Ends with ``seed S average_reward X stdev Y``; episode k uses seed S + k. The score is the total
 reward, minus the wasted space (compare with baselines.py). C plays argmax over the valid actions
-(the environment's action mask), as in train.py. No trained agent ships yet: the defaults are
-the files your own run of the pipeline writes (tf_vae/, tf_rnn/, tf_initial_z/, log/).
+(the environment's action mask), as in train.py. The defaults are the shipped files in trained/,
+with the controller trained on --distribution (README.md).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
-from binpacking.config import DISTRIBUTION, RUN_FILES, SPEC, check_distribution  # noqa: E402
+from binpacking.config import DISTRIBUTION, SPEC, check_distribution, model_files  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.pipeline import evaluate  # noqa: E402
 
@@ -35,11 +37,14 @@ def make_env(render_mode: str | None = None, distribution: str = DISTRIBUTION, i
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    evaluate.add_arguments(parser, RUN_FILES, REAL, DREAM)
-    parser.add_argument("--distribution", default=DISTRIBUTION, help="real: item distribution (default %(default)s)")
+    evaluate.add_arguments(parser, model_files(), REAL, DREAM)
+    parser.set_defaults(controller=None)  # the shipped controller of --distribution
+    parser.add_argument("--distribution", default=DISTRIBUTION,
+                        help="real: item distribution; also picks the shipped controller (default %(default)s)")
     parser.add_argument("--items", type=int, default=None, help="real: items per episode (default: the distribution's)")
     args = parser.parse_args(argv)
     check_distribution(args.distribution, args.items)
+    args.controller = args.controller or model_files(args.distribution).controller
     from worldmodels.envs.binpacking import action_mask
 
     # C masks invalid actions exactly as in train.py

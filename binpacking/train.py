@@ -1,14 +1,15 @@
 """Evolve the bin packing controller with CMA-ES in the REAL environment (MPI-parallel).
 
     python train.py                               # population 64, 4 episodes each, linear waste
-    python train.py --distribution bounded_waste -g 200 --log_dir log/bounded_waste
+    python train.py --distribution bounded_waste -g 200      # logs in log/bounded_waste/
     python train.py -n 8 -e 2 --items 100 --num_procs 3   # a small, quick run
 
 C is linear [z, h] -> 9 logits; it plays argmax over the valid actions (the environment's
 ``info["action_mask"]``), so it never makes an invalid move [design: discrete action spaces].
 Each worker plays its candidates' episodes in 8 games stepped in lockstep (V encodes a batch of
-frames per call). Fitness = mean total reward = minus the mean waste. Re-launches itself under the
-virtualenv's mpiexec; logs go to binpacking/log/ (binpacking.cma.4.64.*); re-running resumes.
+frames per call, remembering the pictures it has seen). Fitness = mean total reward = minus the
+mean waste. Re-launches itself under the virtualenv's mpiexec; logs go to
+binpacking/log/<distribution>/ (binpacking.cma.4.64.*); re-running resumes.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
-from binpacking.config import DISTRIBUTION, SPEC, check_distribution  # noqa: E402
+from binpacking.config import DISTRIBUTION, SPEC, check_distribution, train_log_prefix  # noqa: E402
 from estool.train import TrainConfig, build_parser, config_from_args, launch  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
 
@@ -35,8 +36,7 @@ DEFAULTS = TrainConfig(
                        # 1000 random items (Best Fit's score varies by ~9 around -130 between
                        # episodes, see README.md), and every real episode costs 1000 V encodings
     eval_steps=25,     # evaluate the mean every 25 generations [paper; orig]
-    sigma_init=0.1,    # [paper; orig]
-    log_dir=str(SPEC.paths.path("log")))
+    sigma_init=0.1)    # [paper; orig]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -47,7 +47,9 @@ def main(argv: list[str] | None = None) -> None:
     real.add_argument("--num_envs", type=int, default=8, help="games per worker stepped in lockstep")
     real.add_argument("--vae", type=Path, default=SPEC.paths.path("vae"))
     real.add_argument("--rnn", type=Path, default=SPEC.paths.path("rnn"))
+    parser.set_defaults(log_dir=None)  # log/<distribution>/
     ns = parser.parse_args(argv)
+    ns.log_dir = ns.log_dir or str(train_log_prefix(ns.distribution).parent)
     cfg = config_from_args(ns, DEFAULTS)
     check_distribution(ns.distribution, ns.items)
     if ns.num_envs < 1:

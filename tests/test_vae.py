@@ -92,3 +92,25 @@ def test_weights_round_trip_and_wrong_shapes(tmp_path):
     (tmp_path / "bad.npz").write_bytes(b"not a zip")
     with pytest.raises(WorldModelsError, match="corrupt"):
         vae.load_weights(tmp_path / "bad.npz", cfg)
+
+
+def test_encoding_cache_matches_the_encoder_and_respects_its_size():
+    cfg = VAEConfig(z_size=8)
+    rng = np.random.default_rng(4)
+    weights = {name: ((0.05 * rng.standard_normal(k)).astype(np.float32), np.zeros(b, np.float32))
+               for name, (k, b) in vae.weight_shapes(cfg).items()}
+    plain = vae.NumpyVAE(weights, cfg)
+    cached = vae.NumpyVAE(weights, cfg, cache_entries=3)
+    distinct = rng.integers(0, 256, (4, 64, 64, 3), dtype=np.uint8)
+    batches = [distinct[[0, 1, 0]], distinct[[1, 2, 0, 2]], distinct[[3, 3, 1]]]
+    for frames in batches:
+        want_mu, want_logvar = plain.encode_mu_logvar(frames)
+        mu, logvar = cached.encode_mu_logvar(frames)
+        np.testing.assert_allclose(mu, want_mu, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(logvar, want_logvar, rtol=1e-5, atol=1e-6)
+    # distinct frames are encoded once each while there is room (frames 0, 1, 2), frame 3 is not
+    # stored (the cache holds 3) and is encoded once for its batch, where it appears twice
+    assert (cached.cache_misses, cached.cache_hits) == (4, 6), (cached.cache_misses, cached.cache_hits)
+    assert len(cached._cache) == 3
+    with pytest.raises(ValueError, match="-1"):
+        vae.NumpyVAE(weights, cfg, cache_entries=-1)

@@ -138,3 +138,6 @@ class EnvSpec:
     controller: ControllerConfig
     dream: DreamConfig = field(default_factory=DreamConfig)
     paths: Paths = field(default_factory=Paths)
+    encode_cache: int = 0
+    """Frames whose encoding a rollout worker remembers (``NumpyVAE(cache_entries=...)``); 0 = none.
+    Worth it only where real pictures repeat exactly."""

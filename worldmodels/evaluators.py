@@ -22,7 +22,7 @@ from worldmodels.vae import NumpyVAE, load_weights
 
 
 def load_agent(spec: EnvSpec, vae_path: Path, rnn_path: Path, action_mask=None) -> Agent:
-    vae = NumpyVAE(load_weights(vae_path, spec.vae), spec.vae)
+    vae = NumpyVAE(load_weights(vae_path, spec.vae), spec.vae, cache_entries=spec.encode_cache)
     rnn = NumpyMDNRNN(RNNWeights.load(rnn_path, spec.rnn), spec.rnn)
     return Agent(vae=vae, rnn=rnn, controller_cfg=spec.controller, action_mask=action_mask)
 

@@ -48,6 +48,16 @@ class RNNWeights:
                               ("kernel", "recurrent", "bias", "output_w", "output_b")})
 
     @classmethod
+    def random(cls, cfg: RNNConfig, rng: np.random.Generator, scale: float = 0.05) -> RNNWeights:
+        """N(0, scale^2) matrices and zero biases of ``cfg``'s shapes: for benchmarks and tests."""
+        h4 = 4 * cfg.hidden_units
+        return cls(kernel=rng.normal(0, scale, (cfg.input_size, h4)).astype(np.float32),
+                   recurrent=rng.normal(0, scale, (cfg.hidden_units, h4)).astype(np.float32),
+                   bias=np.zeros(h4, np.float32),
+                   output_w=rng.normal(0, scale, (cfg.hidden_units, cfg.output_size)).astype(np.float32),
+                   output_b=np.zeros(cfg.output_size, np.float32))
+
+    @classmethod
     def load(cls, path: str | Path, cfg: RNNConfig, step_hint: str = "rnn_train.py") -> RNNWeights:
         path = Path(path)
         if not path.is_file():

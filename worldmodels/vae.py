@@ -9,6 +9,7 @@ deconv [kh,kw,out,in]. The Keras model lives in ``keras_vae.py``; rollouts use `
 
 from __future__ import annotations
 
+import hashlib
 import zipfile
 from pathlib import Path
 
@@ -126,10 +127,20 @@ def _relu(x: np.ndarray) -> np.ndarray:
 class NumpyVAE:
     """V's encoder and decoder as batched numpy forward passes (float32), for rollout workers."""
 
-    def __init__(self, weights: VAEWeights, cfg: VAEConfig):
+    def __init__(self, weights: VAEWeights, cfg: VAEConfig, cache_entries: int = 0):
+        """``cache_entries`` > 0 memoizes ``encode_mu_logvar`` by frame content, up to that many
+        distinct frames (~0.4 kB each): exact, since V is a pure function of the frame, and a large
+        saving where pictures repeat (binpacking's charts). Once full, new frames are encoded
+        without being stored."""
         check_weights(weights, cfg)
+        if cache_entries < 0:
+            raise ValueError(f"cache_entries must be >= 0, got {cache_entries}")
         self.cfg = cfg
         self.w = {name: (k.astype(np.float32), b.astype(np.float32)) for name, (k, b) in weights.items()}
+        self.cache_entries = cache_entries
+        self._cache: dict[bytes, np.ndarray] = {}  # frame digest -> [mu, logvar] (2, z)
+        self.cache_hits = 0
+        self.cache_misses = 0
 
     @staticmethod
     def to_float(frames: np.ndarray) -> np.ndarray:
@@ -140,6 +151,29 @@ class NumpyVAE:
 
     def encode_mu_logvar(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """frames (B,64,64,C) uint8 or float in [0,1] -> mu, logvar (B, z)."""
+        if self.cache_entries:
+            return self._encode_cached(frames)
+        return self._encode(frames)
+
+    def _encode_cached(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        frames = np.ascontiguousarray(frames)
+        keys = [hashlib.blake2b(f.tobytes(), digest_size=16).digest() for f in frames]
+        missing: dict[bytes, int] = {}  # distinct unseen frames -> first index in the batch
+        for i, key in enumerate(keys):
+            if key not in self._cache and key not in missing:
+                missing[key] = i
+        fresh = {}
+        if missing:
+            mu, logvar = self._encode(frames[list(missing.values())])
+            fresh = {key: np.stack([mu[j], logvar[j]]) for j, key in enumerate(missing)}
+            room = self.cache_entries - len(self._cache)
+            self._cache.update(list(fresh.items())[:max(room, 0)])
+        self.cache_misses += len(missing)
+        self.cache_hits += len(keys) - len(missing)
+        both = np.stack([fresh[key] if key in fresh else self._cache[key] for key in keys])
+        return both[:, 0], both[:, 1]
+
+    def _encode(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x = self.to_float(frames)
         assert x.ndim == 4 and x.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE, self.cfg.channels), x.shape
         for name, _, _ in ENCODER_CONVS:

@@ -30,9 +30,9 @@ def test_miniature_pipeline_runs_every_step(tmp_path):
     series = Series.load(tmp_path / "series" / "series.npz")
     assert series.mu.shape == (120, 32) and series.action.shape == (120, 9)
     assert series.reward is not None and series.done is not None
-    hist = read_json(tmp_path / "log" / "binpacking.cma.2.4.hist.json")
+    hist = read_json(tmp_path / "log" / "linear_waste" / "binpacking.cma.2.4.hist.json")
     assert [row[0] for row in hist] == [1, 2]
-    params, reward = read_json(tmp_path / "log" / "binpacking.cma.2.4.best.json")
+    params, reward = read_json(tmp_path / "log" / "linear_waste" / "binpacking.cma.2.4.best.json")
     assert len(params) == 2601 and reward < 0  # waste is never negative
     assert result.stdout.count("seed 0 average_reward") == 3  # model.py real, model.py dream, dream_model.py
     assert (tmp_path / "dream.gif").stat().st_size > 0

@@ -43,14 +43,7 @@ def save_vae(path: Path, z_size: int) -> Path:
 
 def save_rnn(path: Path, spec) -> Path:
     from worldmodels.mdnrnn import RNNWeights
-    cfg = spec.rnn
-    rng = np.random.default_rng(1)
-    h4 = 4 * cfg.hidden_units
-    RNNWeights(kernel=rng.normal(0, 0.05, (cfg.input_size, h4)).astype(np.float32),
-               recurrent=rng.normal(0, 0.05, (cfg.hidden_units, h4)).astype(np.float32),
-               bias=np.zeros(h4, np.float32),
-               output_w=rng.normal(0, 0.05, (cfg.hidden_units, cfg.output_size)).astype(np.float32),
-               output_b=np.zeros(cfg.output_size, np.float32)).save(path, cfg)
+    RNNWeights.random(spec.rnn, np.random.default_rng(1)).save(path, spec.rnn)
     return path
 
 

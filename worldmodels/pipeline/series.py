@@ -33,6 +33,8 @@ class SeriesConfig:
     batch_size: int = 256
     """Frames per encoder call."""
     max_episodes: int | None = None
+    encode_cache: int = 0
+    """Distinct frames whose encoding is remembered (the env's ``EnvSpec.encode_cache``)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser, spec: EnvSpec) -> None:
@@ -44,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser, spec: EnvSpec) -> None:
 def config_from_args(args: argparse.Namespace, spec: EnvSpec) -> SeriesConfig:
     return SeriesConfig(vae=spec.vae, record_dir=args.record_dir, vae_path=args.vae,
                         series_path=spec.paths.path("series"), initial_z_path=spec.paths.path("initial_z"),
-                        max_episodes=args.max_episodes)
+                        max_episodes=args.max_episodes, encode_cache=spec.encode_cache)
 
 
 def script_main(description: str, spec: EnvSpec, argv: list[str] | None = None) -> Series:
@@ -66,7 +68,7 @@ def run(cfg: SeriesConfig) -> Series:
     files = list_episodes(cfg.record_dir, step_hint="extract.py (or extract.bash)")
     if cfg.max_episodes:
         files = files[:cfg.max_episodes]
-    model = NumpyVAE(load_weights(cfg.vae_path, cfg.vae), cfg.vae)
+    model = NumpyVAE(load_weights(cfg.vae_path, cfg.vae), cfg.vae, cache_entries=cfg.encode_cache)
     mus, logvars, actions, rewards, dones, lengths = [], [], [], [], [], []
     skipped = []
     start = time.time()

@@ -17,12 +17,16 @@ from worldmodels.mdnrnn import RNNWeights
 from worldmodels.vae import load_weights, save_weights
 
 
-def ship(spec: EnvSpec, vae_path: Path, rnn_path: Path, initial_z_path: Path, log_prefix: Path,
+def ship(spec: EnvSpec, vae_path: Path, rnn_path: Path, initial_z_path: Path, log_prefix: Path | dict[str, Path],
          out_dir: Path, dtype: str = "float16") -> list[Path]:
-    """Copy a run into ``out_dir``; ``log_prefix`` is e.g. ``log/doomrnn.cma.16.64.``."""
-    sources = {"best.json": Path(f"{log_prefix}best.json"), "hist.json": Path(f"{log_prefix}hist.json"),
-               "log.json": Path(f"{log_prefix}log.json")}
-    for path in (vae_path, rnn_path, initial_z_path, sources["best.json"]):
+    """Copy a run into ``out_dir``; ``log_prefix`` is e.g. ``log/doomrnn.cma.16.64.``, or several
+    controllers of the same V and M as {shipped name prefix: log prefix}, e.g.
+    ``{"binpacking.linear_waste.": Path("log/linear_waste/binpacking.cma.4.64.")}``."""
+    prefixes = log_prefix if isinstance(log_prefix, dict) else {Path(log_prefix).name: Path(log_prefix)}
+    sources = {f"{name}{suffix}": Path(f"{prefix}{suffix}") for name, prefix in prefixes.items()
+               for suffix in ("best.json", "hist.json", "log.json")}
+    bests = [src for dst, src in sources.items() if dst.endswith("best.json")]
+    for path in (vae_path, rnn_path, initial_z_path, *bests):
         if not path.is_file():
             raise WorldModelsError(f"{path} not found: finish the pipeline (and train.py) before shipping")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -36,9 +40,8 @@ def ship(spec: EnvSpec, vae_path: Path, rnn_path: Path, initial_z_path: Path, lo
     save_weights(written[0], load_weights(vae_path, spec.vae), spec.vae, dtype=dtype)
     RNNWeights.load(rnn_path, spec.rnn).save(written[1], spec.rnn, dtype=dtype)
     shutil.copyfile(initial_z_path, written[2])
-    for suffix, src in sources.items():
+    for name, src in sources.items():
         if src.is_file():
-            dst = out_dir / f"{Path(log_prefix).name}{suffix}"
-            shutil.copyfile(src, dst)
-            written.append(dst)
+            shutil.copyfile(src, out_dir / name)
+            written.append(out_dir / name)
     return written
