@@ -9,9 +9,11 @@ Policies: Best Fit (the fullest open bag the item fits in, else a new bag), Sum-
 and random-valid play (a uniform valid action). Each is scored by the episode's total reward,
 minus the wasted space; the table shows mean +- std over the episodes (population std).
 
-Seeds: episode k draws its items from ``np.random.default_rng([seed, k])``, the same items for
-every policy (so they are compared on identical sequences); random-valid play draws its choices
-from ``default_rng([seed, k, 1])``. Plain Python on the raw state: no images, no gymnasium.
+Seeds: episode k draws its items from ``np.random.default_rng(seed + k)``, the same items for
+every policy (so they are compared on identical sequences) and the same items as episode k of
+``model.py binpacking norender ... seed`` (``BinPackingEnv.reset(seed=seed + k)``, gymnasium's
+seeding), so the trained agent is scored on them too; random-valid play draws its choices from
+``default_rng([seed + k, 1])``. Plain Python on the raw state: no images, no gymnasium.
 """
 
 from __future__ import annotations
@@ -49,8 +51,8 @@ POLICIES: dict[str, Policy] = {
 def play(dist: ItemDistribution, policy: Policy, seed: int, episode: int) -> float:
     """Total reward of one episode (= minus the waste: a heuristic never takes an invalid action)."""
     bins = Bins(dist)
-    bins.reset(np.random.default_rng([seed, episode]))
-    rng = np.random.default_rng([seed, episode, 1])
+    bins.reset(np.random.default_rng(seed + episode))  # = BinPackingEnv.reset(seed=seed + episode)
+    rng = np.random.default_rng([seed + episode, 1])
     total = 0.0
     while not bins.done:
         reward, _, invalid, _ = bins.step(policy(bins.state, rng))

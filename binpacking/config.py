@@ -90,8 +90,8 @@ binpacking.<distribution>.best.json (+ hist.json, log.json)."""
 
 
 def train_log_prefix(distribution: str) -> Path:
-    """Where train.py logs a distribution's run by default: log/<distribution>/binpacking.cma.4.64."""
-    return SPEC.paths.path("log") / distribution / "binpacking.cma.4.64."
+    """Where train.py logs a distribution's run by default: log/<distribution>/binpacking.cma.2.64."""
+    return SPEC.paths.path("log") / distribution / "binpacking.cma.2.64."
 
 
 def shipped_prefix(distribution: str) -> str:

@@ -3,7 +3,7 @@
     python model.py binpacking norender                        # 100 episodes, the shipped agent
     python model.py binpacking norender --distribution bounded_waste   # that distribution's C
     python model.py binpacking render [model.json] [seed]      # one episode as a video file
-    python model.py binpacking norender log/linear_waste/binpacking.cma.4.64.best.json 0 \
+    python model.py binpacking norender log/linear_waste/binpacking.cma.2.64.best.json 0 \
         --vae tf_vae/vae.npz --rnn tf_rnn/rnn.npz               # your own run's files
     python model.py binpackingrnn norender                     # 100 episodes inside M's dream
 

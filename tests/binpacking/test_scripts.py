@@ -62,6 +62,24 @@ def test_baselines_table(tmp_path):
     np.testing.assert_array_equal(bf, score(dist, POLICIES["best_fit"], 0, 3))  # seeded: the same again
 
 
+def test_baselines_play_the_items_of_the_environment_seeds():
+    # baselines.py's episode k with seed S = model.py's episode k with seed S (env.reset(seed=S + k)),
+    # so the agent's score in README.md is compared on the very same item sequences
+    from binpacking.baselines import POLICIES, score
+    from worldmodels.envs.binpacking import best_fit, make, parse_distribution
+    for name in ("perfect_pack", "linear_waste"):
+        dist = parse_distribution(name, 80)[0]
+        want = score(dist, POLICIES["best_fit"], 7, 3)
+        env = make(distribution=name, items=80)
+        for k in range(3):
+            _, info = env.reset(seed=7 + k)
+            total, done = 0.0, False
+            while not done:
+                _, reward, done, _, info = env.step(best_fit(info["state"]))
+                total += reward
+            assert total == want[k], (name, k, total, want[k])
+
+
 @pytest.mark.parametrize("script,args,hint", [
     ("extract.py", ("--distribution", "9:2,3:0.5,0.6"), "sum to 1.1, not 1"),
     ("extract.py", ("--distribution", "9:2,12:0.5,0.5"), "outside 1..9"),
