@@ -2,7 +2,7 @@
 
     python -m worldmodels.notebooks doomrnn carracing atari binpacking
 
-The notebook plots every ``log/*.hist.json`` of its folder (falling back to the shipped
+The notebook plots every ``log/**/*.hist.json`` of its folder (falling back to the shipped
 ``trained/*.hist.json``) next to the original's history when ../shared/reference has one.
 """
 
@@ -15,20 +15,21 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 CELLS = [
-    ("md", "# Training progress\n\nES training curves from this folder's `log/*.hist.json` "
+    ("md", "# Training progress\n\nES training curves from this folder's `log/**/*.hist.json` "
            "(or the shipped `trained/*.hist.json`): the population's mean, best and worst fitness "
            "per generation, and the best candidate so far. Runs headless."),
     ("code", "import sys\nfrom pathlib import Path\n\nHERE = Path.cwd()\nsys.path.insert(0, str(HERE.parent))\n"
              "%matplotlib inline\nimport matplotlib.pyplot as plt\nimport numpy as np\n"
              "from worldmodels.plots import load_history"),
-    ("code", "hists = sorted((HERE / 'log').glob('*.hist.json')) or sorted((HERE / 'trained').glob('*.hist.json'))\n"
+    ("code", "hists = sorted((HERE / 'log').rglob('*.hist.json')) or sorted((HERE / 'trained').glob('*.hist.json'))\n"
              "reference = HERE.parents[1] / 'shared' / 'reference' / 'original' / HERE.name\n"
              "originals = sorted(reference.glob('*.hist.json')) if reference.is_dir() else []\n"
-             "print('ours:', [h.name for h in hists]); print('original:', [h.name for h in originals])"),
+             "def name(path): return f'{path.parent.name}/{path.name}'  # runs of several distributions share file names\n"
+             "print('ours:', [name(h) for h in hists]); print('original:', [name(h) for h in originals])"),
     ("code", "fig, axes = plt.subplots(1, 2, figsize=(13, 4))\n"
              "for path, tag in [(p, 'ours') for p in hists] + [(p, 'original') for p in originals]:\n"
              "    h = load_history(path)\n"
-             "    line, = axes[0].plot(h['generation'], h['avg'], label=f'{tag}: mean')\n"
+             "    line, = axes[0].plot(h['generation'], h['avg'], label=f'{tag} {name(path)}: mean')\n"
              "    axes[0].plot(h['generation'], h['max'], color=line.get_color(), alpha=0.4, label=f'{tag}: max')\n"
              "    axes[1].plot(h['seconds'] / 3600, h['best'], label=f'{tag}: best so far')\n"
              "axes[0].set_xlabel('generation'); axes[0].set_ylabel('fitness'); axes[0].legend()\n"
@@ -36,7 +37,7 @@ CELLS = [
              "plt.tight_layout(); plt.show()"),
     ("code", "for path in hists + originals:\n"
              "    h = load_history(path)\n"
-             "    print(f\"{path.name}: {len(h['generation'])} generations, last mean {h['avg'][-1]:.1f}, \"\n"
+             "    print(f\"{name(path)}: {len(h['generation'])} generations, last mean {h['avg'][-1]:.1f}, \"\n"
              "          f\"best {h['best'][-1]:.1f}, {h['seconds'][-1] / 3600:.2f} h\")"),
 ]
 
