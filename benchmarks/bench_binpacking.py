@@ -1,6 +1,6 @@
 """BinPacking: real-environment steps/s of the full agent (V + M + C), the costs of train.py's workers.
 
-    python benchmarks/bench_binpacking.py [--quick] [--vae binpacking/tf_vae/vae.npz --rnn ...]
+    python benchmarks/bench_binpacking.py [--quick] [--vae binpacking/tf_vae/vae.npz --rnn ...]   # default: shipped V, M
 
 Prints, measured side by side in one run on this machine (one process, one BLAS thread):
 steps/s of C's rollouts in the real environment for V without and with the encoding cache
@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
-from binpacking.config import SPEC  # noqa: E402
+from binpacking.config import SPEC, model_files  # noqa: E402
 from worldmodels import vae as vae_mod  # noqa: E402
 from worldmodels.envs import binpacking  # noqa: E402
 from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights  # noqa: E402
@@ -45,8 +45,8 @@ def load_or_random(vae_path: Path, rnn_path: Path, rng: np.random.Generator):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter episodes (noisier figures)")
-    parser.add_argument("--vae", type=Path, default=SPEC.paths.path("vae"))
-    parser.add_argument("--rnn", type=Path, default=SPEC.paths.path("rnn"))
+    parser.add_argument("--vae", type=Path, default=model_files().vae, help="default: the shipped V")
+    parser.add_argument("--rnn", type=Path, default=model_files().rnn, help="default: the shipped M")
     parser.add_argument("--distribution", default="linear_waste")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
