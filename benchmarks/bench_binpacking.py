@@ -37,8 +37,7 @@ def load_or_random(vae_path: Path, rnn_path: Path, rng: np.random.Generator):
     if vae_path.is_file() and rnn_path.is_file():
         return vae_mod.load_weights(vae_path, SPEC.vae), RNNWeights.load(rnn_path, SPEC.rnn), "trained"
     rnn = RNNWeights.random(SPEC.rnn, rng)
-    vae = {n: (rng.normal(0, 0.05, k).astype(np.float32), np.zeros(b, np.float32))
-           for n, (k, b) in vae_mod.weight_shapes(SPEC.vae).items()}
+    vae = vae_mod.random_weights(SPEC.vae, rng)
     return vae, rnn, "random"
 
 

@@ -36,8 +36,7 @@ from worldmodels.rollout import Agent, real_rollouts  # noqa: E402
 def random_weights(rng: np.random.Generator):
     rnn = RNNWeights.random(SPEC.rnn, rng)
     rnn.output_b[0] = -3.0  # done logit well below 0: episodes run to the cap
-    vae = {n: (rng.normal(0, 0.05, k).astype(np.float32), np.zeros(b, np.float32))
-           for n, (k, b) in vae_mod.weight_shapes(SPEC.vae).items()}
+    vae = vae_mod.random_weights(SPEC.vae, rng)
     mu = rng.normal(size=(100, SPEC.vae.z_size)).astype(np.float32)
     return rnn, vae, mu, np.full_like(mu, -2.0)
 

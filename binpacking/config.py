@@ -61,11 +61,12 @@ SPEC = EnvSpec(
     dream=DreamConfig(temperature=1.0, max_steps=ITEMS, reward_per_step=0.0),
     paths=Paths(root=WORKDIR),
     # The chart repeats: 100k recorded frames of mixed play hold 19.6k distinct pictures, so
-    # rollout workers memoize V's encodings (exact); 500k entries is ~200 MB per worker.
+    # rollout workers memoize V's encodings; 500k entries (~0.8 kB each) is at most ~400 MB per worker.
     encode_cache=500_000,
 )
 
-# Budgets: by analogy with doomrnn (measured there on the 2-core machine), not yet measured here.
+# Budgets, as doomrnn's; on the 2-core machine extract took 27 s and V + series + M 25 min 44 s
+# (README.md, "The shipped agent").
 EXTRACT_EPISODES_PER_WORKER = 200   # [orig doomrnn/extract.py: 200 trials per worker]
 VAE_FRAMES_PER_EPOCH = 100_000      # V sees a random 100k-frame subset per epoch (as doomrnn)
 VAE_EPOCHS = 3                      # as doomrnn

@@ -34,10 +34,7 @@ def save_vae(path: Path, z_size: int) -> Path:
     from worldmodels import vae
     from worldmodels.config import VAEConfig
     cfg = VAEConfig(z_size=z_size)
-    rng = np.random.default_rng(0)
-    weights = {n: (rng.normal(0, 0.05, k).astype(np.float32), np.zeros(b, np.float32))
-               for n, (k, b) in vae.weight_shapes(cfg).items()}
-    vae.save_weights(path, weights, cfg)
+    vae.save_weights(path, vae.random_weights(cfg, np.random.default_rng(0)), cfg)
     return path
 
 

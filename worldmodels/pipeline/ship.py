@@ -21,7 +21,7 @@ def ship(spec: EnvSpec, vae_path: Path, rnn_path: Path, initial_z_path: Path, lo
          out_dir: Path, dtype: str = "float16") -> list[Path]:
     """Copy a run into ``out_dir``; ``log_prefix`` is e.g. ``log/doomrnn.cma.16.64.``, or several
     controllers of the same V and M as {shipped name prefix: log prefix}, e.g.
-    ``{"binpacking.linear_waste.": Path("log/linear_waste/binpacking.cma.4.64.")}``."""
+    ``{"binpacking.linear_waste.": Path("log/linear_waste/binpacking.cma.2.64.")}``."""
     prefixes = log_prefix if isinstance(log_prefix, dict) else {Path(log_prefix).name: Path(log_prefix)}
     sources = {f"{name}{suffix}": Path(f"{prefix}{suffix}") for name, prefix in prefixes.items()
                for suffix in ("best.json", "hist.json", "log.json")}
