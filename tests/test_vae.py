@@ -62,6 +62,29 @@ def test_keras_loss_matches_numpy_reference_and_kl_floor(keras_models):
             assert kl > cfg.kl_tolerance * cfg.z_size
 
 
+def test_foreground_weight_keras_matches_numpy_and_weights_moving_pixels():
+    from worldmodels import keras_vae
+    cfg = VAEConfig(z_size=4, channels=1, foreground_weight=20.0)
+    rng = np.random.default_rng(3)
+    x = rng.random((5, 64, 64, 1)).astype(np.float32)
+    y = rng.random((5, 64 * 64)).astype(np.float32)
+    mu, logvar = rng.standard_normal((2, 5, 4)).astype(np.float32)
+    packed = np.concatenate([y, mu, logvar], axis=1)
+    keras_loss = float(np.mean(np.asarray(keras_vae.make_vae_loss(cfg)(x, packed))))
+    total, _, _ = vae.vae_loss_numpy(x, y.reshape(x.shape), mu, logvar, cfg.kl_tolerance, cfg.foreground_weight)
+    assert keras_loss == pytest.approx(total, rel=1e-5)
+    # a static background (the same in every frame) keeps weight 1; an object pixel of contrast 0.4
+    # in one frame of four differs from the batch mean by 0.3, so it is weighted 1 + 20 * 0.3 = 7
+    x = np.full((4, 64, 64, 1), 0.3, np.float32)
+    x[0, 10, 10] = 0.7
+    y = np.full_like(x, 0.3)
+    zeros = np.zeros((4, 4), np.float32)
+    _, r_plain, _ = vae.vae_loss_numpy(x, y, zeros, zeros, 0.5)
+    _, r_fg, _ = vae.vae_loss_numpy(x, y, zeros, zeros, 0.5, 20.0)
+    assert r_plain == pytest.approx(0.4 ** 2 / 4)
+    assert r_fg == pytest.approx(7.0 * 0.4 ** 2 / 4)
+
+
 def test_numpy_kl_against_scipy_gaussians():
     from scipy import stats
     rng = np.random.default_rng(2)

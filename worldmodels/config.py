@@ -24,6 +24,10 @@ class VAEConfig:
     """Input channels: 3 (RGB); 1 for grayscale Atari [design]."""
     kl_tolerance: float = 0.5
     """KL floor per latent dimension: loss uses max(KL, kl_tolerance * z_size) [orig vae.py]."""
+    foreground_weight: float = 0.0
+    """Squared error of a pixel weighted 1 + this x |x - the batch's mean frame|, so the pixels of
+    moving objects count more than the static background; 0 = the original's plain squared error.
+    Ours, for Atari, where a paddle or ball is a few pixels of low contrast (atari/README.md)."""
     learning_rate: float = 1e-4
     """Adam learning rate [orig vae_train.py]."""
     batch_size: int = 100

@@ -66,7 +66,11 @@ def build_vae(cfg: VAEConfig, seed: int | None = None) -> tuple[keras.Model, ker
 
 
 def make_vae_loss(cfg: VAEConfig):
-    """Per-image loss: sum of squared error + max(KL, kl_tolerance * z_size) [orig vae.py]."""
+    """Per-image loss: sum of squared error + max(KL, kl_tolerance * z_size) [orig vae.py].
+
+    With ``cfg.foreground_weight`` w > 0, each pixel's squared error is weighted by
+    1 + w * |x - mean of x over the batch| (ours; see ``VAEConfig.foreground_weight``).
+    """
     n_pixels = IMAGE_SIZE * IMAGE_SIZE * cfg.channels
     kl_floor = cfg.kl_tolerance * cfg.z_size
 
@@ -75,7 +79,10 @@ def make_vae_loss(cfg: VAEConfig):
         y = packed[:, :n_pixels]
         mu = packed[:, n_pixels:n_pixels + cfg.z_size]
         logvar = packed[:, n_pixels + cfg.z_size:]
-        r_loss = ops.sum(ops.square(x - y), axis=1)
+        error = ops.square(x - y)
+        if cfg.foreground_weight:
+            error = error * (1.0 + cfg.foreground_weight * ops.abs(x - ops.mean(x, axis=0, keepdims=True)))
+        r_loss = ops.sum(error, axis=1)
         kl = -0.5 * ops.sum(1.0 + logvar - ops.square(mu) - ops.exp(logvar), axis=1)
         return r_loss + ops.maximum(kl, kl_floor)
 

@@ -209,13 +209,15 @@ class NumpyVAE:
 
 
 def vae_loss_numpy(x: np.ndarray, y: np.ndarray, mu: np.ndarray, logvar: np.ndarray,
-                   kl_tolerance: float) -> tuple[float, float, float]:
+                   kl_tolerance: float, foreground_weight: float = 0.0) -> tuple[float, float, float]:
     """Reference loss [orig vae.py]: (total, reconstruction, KL), each averaged over the batch.
 
-    reconstruction = sum of squared error over pixels; KL = -1/2 sum(1 + logvar - mu^2 - e^logvar),
+    reconstruction = sum of squared error over pixels, each weighted 1 + foreground_weight *
+    |x - the batch's mean image| (ours; 0 = the original); KL = -1/2 sum(1 + logvar - mu^2 - e^logvar),
     floored per image at kl_tolerance * z_size.
     """
-    r = np.sum(np.square(x - y).reshape(len(x), -1), axis=1)
+    weight = 1.0 + foreground_weight * np.abs(x - x.mean(axis=0, keepdims=True))
+    r = np.sum((weight * np.square(x - y)).reshape(len(x), -1), axis=1)
     kl = -0.5 * np.sum(1.0 + logvar - np.square(mu) - np.exp(logvar), axis=1)
     kl = np.maximum(kl, kl_tolerance * mu.shape[1])
     return float(np.mean(r + kl)), float(np.mean(r)), float(np.mean(kl))

@@ -135,3 +135,18 @@ def test_series_needs_trained_v(tmp_path):
         series_step.run(series_step.SeriesConfig(vae=VAE_CFG, record_dir=tmp_path / "record",
                                                  vae_path=tmp_path / "vae.npz", series_path=tmp_path / "s.npz",
                                                  initial_z_path=tmp_path / "z.json"))
+
+
+def test_vae_options_reach_the_config_and_bad_values_are_one_line_errors(tmp_path):
+    import argparse
+    defaults = vae_train.VAETrainConfig(vae=VAE_CFG, record_dir=tmp_path / "record", out_dir=tmp_path / "tf_vae")
+    parser = argparse.ArgumentParser()
+    vae_train.add_arguments(parser, defaults)
+    cfg = vae_train.config_from_args(parser.parse_args([]), defaults)
+    assert cfg.vae == VAE_CFG  # the defaults are the environment's
+    cfg = vae_train.config_from_args(parser.parse_args(
+        ["--learning_rate", "3e-4", "--kl_tolerance", "2", "--foreground_weight", "20"]), defaults)
+    assert (cfg.vae.learning_rate, cfg.vae.kl_tolerance, cfg.vae.foreground_weight) == (3e-4, 2.0, 20.0)
+    for bad in (["--learning_rate", "0"], ["--kl_tolerance", "-1"], ["--foreground_weight", "-2"]):
+        with pytest.raises(WorldModelsError, match=bad[0]):
+            vae_train.config_from_args(parser.parse_args(bad), defaults)

@@ -54,6 +54,13 @@ def script_main(description: str, defaults: VAETrainConfig, argv: list[str] | No
 def add_arguments(parser: argparse.ArgumentParser, defaults: VAETrainConfig) -> None:
     parser.add_argument("--epochs", type=int, default=defaults.vae.epochs)
     parser.add_argument("--batch_size", type=int, default=defaults.vae.batch_size)
+    parser.add_argument("--learning_rate", type=float, default=defaults.vae.learning_rate,
+                        help="Adam's step size (default %(default)s); applies to a resumed run too")
+    parser.add_argument("--kl_tolerance", type=float, default=defaults.vae.kl_tolerance,
+                        help="free nats per z dimension: the loss is max(KL, this x z_size) (default %(default)s)")
+    parser.add_argument("--foreground_weight", type=float, default=defaults.vae.foreground_weight,
+                        help="weight pixels 1 + this x |x - batch mean| in the squared error; 0: plain "
+                             "(default %(default)s)")
     parser.add_argument("--max_frames", type=int, default=defaults.max_frames, help="frames per epoch")
     parser.add_argument("--max_episodes", type=int, default=defaults.max_episodes)
     parser.add_argument("--record_dir", type=Path, default=defaults.record_dir)
@@ -65,7 +72,12 @@ def add_arguments(parser: argparse.ArgumentParser, defaults: VAETrainConfig) -> 
 def config_from_args(args: argparse.Namespace, defaults: VAETrainConfig) -> VAETrainConfig:
     if args.epochs < 1 or args.batch_size < 1:
         raise WorldModelsError(f"--epochs and --batch_size must be >= 1, got {args.epochs}, {args.batch_size}")
-    return replace(defaults, vae=replace(defaults.vae, epochs=args.epochs, batch_size=args.batch_size),
+    if not args.learning_rate > 0 or args.kl_tolerance < 0 or args.foreground_weight < 0:
+        raise WorldModelsError(f"--learning_rate must be > 0, --kl_tolerance and --foreground_weight >= 0, "
+                               f"got {args.learning_rate}, {args.kl_tolerance}, {args.foreground_weight}")
+    return replace(defaults, vae=replace(defaults.vae, epochs=args.epochs, batch_size=args.batch_size,
+                                         learning_rate=args.learning_rate, kl_tolerance=args.kl_tolerance,
+                                         foreground_weight=args.foreground_weight),
                    max_frames=args.max_frames, max_episodes=args.max_episodes, record_dir=args.record_dir,
                    out_dir=args.out_dir, seed=args.seed, fresh=args.fresh)
 
@@ -107,6 +119,7 @@ def train(cfg: VAETrainConfig) -> Path:
     model.optimizer.build(model.trainable_variables)  # so a checkpoint restores Adam's moments too
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     done = training.resume_epoch(model, cfg.out_dir, steps, cfg.fresh)
+    model.optimizer.learning_rate = cfg.vae.learning_rate  # this run's, not the checkpoint's
     out = cfg.out_dir / "vae.npz"
 
     def export() -> None:
