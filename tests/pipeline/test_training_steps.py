@@ -150,3 +150,21 @@ def test_vae_options_reach_the_config_and_bad_values_are_one_line_errors(tmp_pat
     for bad in (["--learning_rate", "0"], ["--kl_tolerance", "-1"], ["--foreground_weight", "-2"]):
         with pytest.raises(WorldModelsError, match=bad[0]):
             vae_train.config_from_args(parser.parse_args(bad), defaults)
+
+
+def test_a_resumed_run_uses_its_own_learning_rate(trained, tmp_path):
+    import contextlib
+    import io
+    import shutil
+
+    import h5py
+    root, *_ = trained
+    shutil.copytree(root / "tf_vae", tmp_path / "tf_vae")
+    cfg = vae_train.VAETrainConfig(vae=replace(VAE_CFG, epochs=4, learning_rate=5e-3), record_dir=root / "record",
+                                   out_dir=tmp_path / "tf_vae", tensorboard=False)
+    with contextlib.redirect_stdout(io.StringIO()):
+        vae_train.train(cfg)
+    with h5py.File(tmp_path / "tf_vae" / "checkpoint.weights.h5", "r") as f:
+        # optimizer variables 0 and 1: the step counter and the learning rate (1e-4 before the resume)
+        assert int(f["optimizer/vars/0"][()]) == 12
+        assert float(f["optimizer/vars/1"][()]) == pytest.approx(5e-3)
