@@ -16,7 +16,7 @@ sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not ins
 
 from binpacking.config import SHIPPED_DISTRIBUTIONS, SPEC, TRAINED, shipped_prefix, train_log_prefix  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
-from worldmodels.pipeline.ship import ship  # noqa: E402
+from worldmodels.pipeline.ship import ship_pipeline_run  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,9 +25,7 @@ def main(argv: list[str] | None = None) -> None:
                         choices=SHIPPED_DISTRIBUTIONS)
     args = parser.parse_args(argv)
     prefixes = {shipped_prefix(d): train_log_prefix(d) for d in args.distributions}
-    for path in ship(SPEC, SPEC.paths.path("vae"), SPEC.paths.path("rnn"), SPEC.paths.path("initial_z"),
-                     prefixes, TRAINED):
-        print(f"shipped {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    ship_pipeline_run(SPEC, prefixes, TRAINED)
 
 
 if __name__ == "__main__":

@@ -60,13 +60,16 @@ RNN_STEPS_PER_EPOCH = 100
 RNN_EPOCHS = SPEC.rnn.num_steps // RNN_STEPS_PER_EPOCH
 
 
-def _default_files():
-    """The agent model.py plays by default: this folder's own trained files (none is shipped)."""
+TRAINED = HERE / "trained"
+SHIPPED_PREFIX = "carracing.cma.1.32."   # the shipped run: 1 episode per candidate, population 32
+
+
+def _shipped():
+    """The agent model.py plays by default: weights trained by this project's scripts, shipped in
+    trained/ (README.md says how they were made)."""
     from worldmodels.pipeline.evaluate import ModelFiles
-    return ModelFiles(vae=SPEC.paths.path("vae"), rnn=SPEC.paths.path("rnn"), initial_z=SPEC.paths.path("initial_z"),
-                      controller=SPEC.paths.path("log") / "carracing.cma.16.64.best.json")
+    return ModelFiles(vae=TRAINED / "vae.npz", rnn=TRAINED / "rnn.npz", initial_z=TRAINED / "initial_z.json",
+                      controller=TRAINED / f"{SHIPPED_PREFIX}best.json")
 
 
-SHIPPED = _default_files()
-"""No trained CarRacing agent ships yet: model.py defaults to the files a full run of the
-pipeline writes (tf_vae/, tf_rnn/, log/carracing.cma.16.64.best.json)."""
+SHIPPED = _shipped()

@@ -15,16 +15,14 @@ sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not ins
 
 from doomrnn.config import SPEC  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
-from worldmodels.pipeline.ship import ship  # noqa: E402
+from worldmodels.pipeline.ship import ship_pipeline_run  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--log_prefix", default=str(SPEC.paths.path("log") / "doomrnn.cma.16.64."))
     args = parser.parse_args(argv)
-    for path in ship(SPEC, SPEC.paths.path("vae"), SPEC.paths.path("rnn"), SPEC.paths.path("initial_z"),
-                     Path(args.log_prefix), HERE / "trained"):
-        print(f"shipped {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    ship_pipeline_run(SPEC, Path(args.log_prefix), HERE / "trained")
 
 
 if __name__ == "__main__":

@@ -45,3 +45,13 @@ def ship(spec: EnvSpec, vae_path: Path, rnn_path: Path, initial_z_path: Path, lo
             shutil.copyfile(src, out_dir / name)
             written.append(out_dir / name)
     return written
+
+
+def ship_pipeline_run(spec: EnvSpec, log_prefix: Path | dict[str, Path], out_dir: Path) -> list[Path]:
+    """ship() what this environment's pipeline wrote (spec.paths: tf_vae, tf_rnn, tf_initial_z)
+    and print each shipped file with its size: the body of every <env>/ship.py."""
+    written = ship(spec, spec.paths.path("vae"), spec.paths.path("rnn"), spec.paths.path("initial_z"),
+                   log_prefix, out_dir)
+    for path in written:
+        print(f"shipped {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return written

@@ -1,0 +1,30 @@
+"""Pack this folder's finished run (tf_vae, tf_rnn, tf_initial_z, log) into trained/, what
+model.py plays by default.
+
+    python ship.py                                        # log/carracing.cma.1.32.*
+    python ship.py --log_prefix log/carracing.cma.16.64.  # a run with the original's budget
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
+
+from carracing.config import SHIPPED_PREFIX, SPEC, TRAINED  # noqa: E402
+from worldmodels.fileio import cli_main  # noqa: E402
+from worldmodels.pipeline.ship import ship_pipeline_run  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--log_prefix", default=str(SPEC.paths.path("log") / SHIPPED_PREFIX))
+    args = parser.parse_args(argv)
+    ship_pipeline_run(SPEC, Path(args.log_prefix), TRAINED)
+
+
+if __name__ == "__main__":
+    cli_main(main)
