@@ -61,7 +61,9 @@ RNN_EPOCHS = SPEC.rnn.num_steps // RNN_STEPS_PER_EPOCH
 
 
 TRAINED = HERE / "trained"
-SHIPPED_PREFIX = "carracing.cma.1.32."   # the shipped run: 1 episode per candidate, population 32
+SHIPPED_PREFIX = "carracing."
+"""trained/carracing.{best,hist,log}.json: ship.py names the shipped run's files this way whatever
+its log prefix (the shipped run's was log/carracing.cma.1.32.), so model.py finds them."""
 
 
 def _shipped():

@@ -1,5 +1,5 @@
-"""Pack this folder's finished run (tf_vae, tf_rnn, tf_initial_z, log) into trained/, what
-model.py plays by default.
+"""Pack this folder's finished run (tf_vae, tf_rnn, tf_initial_z, log) into trained/ as
+carracing.{best,hist,log}.json next to V and M: what model.py plays by default.
 
     python ship.py                                        # log/carracing.cma.1.32.*
     python ship.py --log_prefix log/carracing.cma.16.64.  # a run with the original's budget
@@ -21,9 +21,9 @@ from worldmodels.pipeline.ship import ship_pipeline_run  # noqa: E402
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--log_prefix", default=str(SPEC.paths.path("log") / SHIPPED_PREFIX))
+    parser.add_argument("--log_prefix", default=str(SPEC.paths.path("log") / "carracing.cma.1.32."))
     args = parser.parse_args(argv)
-    ship_pipeline_run(SPEC, Path(args.log_prefix), TRAINED)
+    ship_pipeline_run(SPEC, {SHIPPED_PREFIX: Path(args.log_prefix)}, TRAINED)
 
 
 if __name__ == "__main__":
