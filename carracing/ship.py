@@ -7,7 +7,6 @@ carracing.{best,hist,log}.json next to V and M: what model.py plays by default.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -16,14 +15,11 @@ sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not ins
 
 from carracing.config import SHIPPED_PREFIX, SPEC, TRAINED  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
-from worldmodels.pipeline.ship import ship_pipeline_run  # noqa: E402
+from worldmodels.pipeline.ship import main_one_run  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--log_prefix", default=str(SPEC.paths.path("log") / "carracing.cma.1.32."))
-    args = parser.parse_args(argv)
-    ship_pipeline_run(SPEC, {SHIPPED_PREFIX: Path(args.log_prefix)}, TRAINED)
+    main_one_run(argv, SPEC, __doc__, "carracing.cma.1.32.", TRAINED, shipped_name=SHIPPED_PREFIX)
 
 
 if __name__ == "__main__":

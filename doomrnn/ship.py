@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -15,14 +14,11 @@ sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not ins
 
 from doomrnn.config import SPEC  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
-from worldmodels.pipeline.ship import ship_pipeline_run  # noqa: E402
+from worldmodels.pipeline.ship import main_one_run  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--log_prefix", default=str(SPEC.paths.path("log") / "doomrnn.cma.16.64."))
-    args = parser.parse_args(argv)
-    ship_pipeline_run(SPEC, Path(args.log_prefix), HERE / "trained")
+    main_one_run(argv, SPEC, __doc__, "doomrnn.cma.16.64.", HERE / "trained")
 
 
 if __name__ == "__main__":

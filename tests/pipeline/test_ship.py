@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from worldmodels import vae
-from worldmodels.config import ControllerConfig, EnvSpec, RNNConfig, VAEConfig
+from worldmodels.config import ControllerConfig, EnvSpec, Paths, RNNConfig, VAEConfig
 from worldmodels.fileio import WorldModelsError
 from worldmodels.mdnrnn import RNNWeights
 from worldmodels.pipeline.ship import ship
@@ -56,3 +57,15 @@ def test_ship_several_controllers_and_keep_the_previous_files(tmp_path):
     with pytest.raises(WorldModelsError, match="missing.best.json not found"):
         ship(*args, {"toy.c.": tmp_path / "missing."}, out)
     assert (out / "toy.cma.1.4.best.json").is_file()  # nothing moved when the input is incomplete
+
+
+def test_ship_command_renames_the_run_for_model_py(tmp_path, capsys):
+    from worldmodels.pipeline.ship import main_one_run
+    _run(tmp_path)
+    spec = replace(SPEC, paths=Paths(root=tmp_path, vae="vae.npz", rnn="rnn.npz", initial_z="initial_z.json"))
+    out = tmp_path / "trained"
+    main_one_run(["--log_prefix", str(tmp_path / "a" / "toy.cma.1.4.")], spec, "Ship.\n", "unused.", out,
+                 shipped_name="toy.")
+    assert (out / "toy.best.json").read_text() == (tmp_path / "a" / "toy.cma.1.4.best.json").read_text()
+    assert not list(out.glob("toy.cma.*"))
+    assert "shipped " in capsys.readouterr().out

@@ -7,6 +7,7 @@ Existing shipped files are moved to ``trained/previous/`` rather than overwritte
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import time
 from pathlib import Path
@@ -55,3 +56,15 @@ def ship_pipeline_run(spec: EnvSpec, log_prefix: Path | dict[str, Path], out_dir
     for path in written:
         print(f"shipped {path} ({path.stat().st_size / 1e6:.1f} MB)")
     return written
+
+
+def main_one_run(argv: list[str] | None, spec: EnvSpec, doc: str, default_log_prefix: str, out_dir: Path,
+                 shipped_name: str | None = None) -> None:
+    """The ``ship.py [--log_prefix PREFIX]`` command of an environment that ships one controller:
+    ``default_log_prefix`` is relative to the env's log/ folder; with ``shipped_name`` (e.g.
+    ``carracing.``) the run's files are renamed so model.py's defaults find them."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--log_prefix", default=str(spec.paths.path("log") / default_log_prefix))
+    args = parser.parse_args(argv)
+    prefix = Path(args.log_prefix)
+    ship_pipeline_run(spec, {shipped_name: prefix} if shipped_name else prefix, out_dir)
