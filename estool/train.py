@@ -62,6 +62,10 @@ class TrainConfig:
     """-s: seed of every episode seed of the run [orig 0; the paper also used 111]."""
     antithetic: bool = True
     """Candidates i and i + popsize/2 share episode seeds (oes also mirrors its noise) [orig 1]."""
+    common_seeds: bool = False
+    """new: every candidate of a generation plays the same episode seeds (common random numbers), so
+    with few episodes per candidate the ranking compares controllers, not how hard their tracks
+    were; a fresh set of seeds each generation. Off: the original's seeding."""
     cap_time: float = 0.0
     """new meaning: when > 0, cap training episodes at cap_time x the previous generation's mean
     episode length; 0 = no cap. The original's '--cap_time 1' meant a 2x cap [orig train.py]."""
@@ -133,6 +137,8 @@ def build_parser(
     p.add_argument("--weight_decay", type=float, default=d.weight_decay)
     p.add_argument("-s", "--seed_start", type=int, default=d.seed_start)
     p.add_argument("--antithetic", type=_int01, nargs="?", const=True, default=d.antithetic, help="0 or 1")
+    p.add_argument("--common_seeds", action=argparse.BooleanOptionalAction, default=d.common_seeds,
+                   help="every candidate of a generation plays the same episodes (common random numbers)")
     p.add_argument("--cap_time", type=float, nargs="?", const=2.0, default=d.cap_time,
                    help="cap episodes at X times the last mean length (alone: 2, the original's cap)")
     p.add_argument("--retrain", type=_int01, nargs="?", const=True, default=d.retrain,
@@ -158,12 +164,17 @@ def parse_args(argv: Sequence[str] | None, defaults: TrainConfig = TrainConfig()
 # ----------------------------------------------------------------------------- seeds
 
 
-def train_seeds(seed_start: int, generation: int, popsize: int, num_episode: int, antithetic: bool) -> np.ndarray:
+def train_seeds(seed_start: int, generation: int, popsize: int, num_episode: int, antithetic: bool,
+                common: bool = False) -> np.ndarray:
     """Episode seeds [popsize, num_episode] of a generation: a pure function of its arguments.
 
-    With ``antithetic`` candidates i and i + popsize // 2 share their seeds [orig train.py].
+    With ``antithetic`` candidates i and i + popsize // 2 share their seeds [orig train.py]; with
+    ``common`` every candidate gets the same row of seeds.
     """
     rng = np.random.default_rng([seed_start, 0, generation])
+    if common:
+        row = rng.integers(0, SEED_LIMIT, size=(1, num_episode), dtype=np.int64)
+        return np.repeat(row, popsize, axis=0)
     if not antithetic:
         return rng.integers(0, SEED_LIMIT, size=(popsize, num_episode), dtype=np.int64)
     half = popsize // 2
@@ -257,7 +268,8 @@ def _coordinate(cfg: TrainConfig, env_name: str, num_params: int, pool: LocalPoo
     while cfg.max_generations <= 0 or state.generation < cfg.max_generations:
         gen = state.generation + 1
         solutions = state.es.ask()
-        seeds = train_seeds(cfg.seed_start, gen, cfg.population, cfg.num_episode, cfg.antithetic)
+        seeds = train_seeds(cfg.seed_start, gen, cfg.population, cfg.num_episode, cfg.antithetic,
+                            cfg.common_seeds)
         max_len = math.ceil(cfg.cap_time * state.prev_mean_steps) if cfg.cap_time > 0 else 0
         rewards, steps = pool.evaluate(solutions, seeds, max_len, True)
         fitness = rewards.mean(axis=1)

@@ -76,6 +76,14 @@ def test_seeds_are_deterministic_and_antithetic_pairs_share():
     np.testing.assert_array_equal(eval_seeds(0, 5, 4), eval_seeds(0, 5, 4))
 
 
+def test_common_seeds_give_every_candidate_the_same_new_episodes():
+    c = train_seeds(0, 3, 7, 4, antithetic=True, common=True)
+    assert c.shape == (7, 4) and (c == c[0]).all(), c
+    assert len(np.unique(c[0])) == 4, c[0]
+    assert not np.array_equal(c[0], train_seeds(0, 4, 7, 4, antithetic=True, common=True)[0])
+    assert parse_args(["--common_seeds"]).common_seeds and not parse_args([]).common_seeds
+
+
 def test_run_writes_the_original_log_formats(tmp_path):
     cfg = _cfg(tmp_path, max_generations=8)
     run(cfg, "toy", DIM, _toy())
