@@ -10,7 +10,7 @@ from worldmodels import vae
 from worldmodels.config import ControllerConfig, RNNConfig, VAEConfig
 from worldmodels.controller import Controller, features
 from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights
-from worldmodels.rollout import Agent, real_rollouts
+from worldmodels.rollout import Z_NOISE_STREAM, Agent, real_rollouts
 
 Z, H = 4, 6
 VAE_CFG = VAEConfig(z_size=Z, channels=3)
@@ -110,15 +110,18 @@ def test_bookkeeping_with_fewer_games_than_episodes():
     assert sum(len(env.received) for env in made) == expected_steps.sum()
 
 
-def _reference_episode(agent: Agent, params: np.ndarray, seed: int) -> tuple[float, int]:
-    """One episode played step by step with V, M and C directly (z = mu, no batching)."""
+def _reference_episode(agent: Agent, params: np.ndarray, seed: int, z_noise: bool) -> tuple[float, int]:
+    """One episode played step by step with V, M and C directly (no batching); with ``z_noise``
+    z = mu + sigma * eps, eps from the episode's own generator."""
     env = ActionEnv()
     obs, _ = env.reset(seed=int(seed))
+    noise = np.random.default_rng([int(seed), Z_NOISE_STREAM])
     h, c = agent.rnn.initial_state(1)
     ctrl = Controller(agent.controller_cfg, params)
     total, t = 0.0, 0
     while True:
-        z = agent.vae.encode(obs[None])
+        mu, logvar = agent.vae.encode_mu_logvar(obs[None])
+        z = mu + np.exp(logvar / 2.0) * noise.standard_normal((1, Z), dtype=np.float32) if z_noise else mu
         env_a, m_a = ctrl.act(features(agent.controller_cfg, z, h, c))
         h, c, _ = agent.rnn.step(z, m_a, h, c, np.array([1.0 if t == 0 else 0.0]))
         obs, r, term, trunc, _ = env.step(env_a[0])
@@ -132,12 +135,27 @@ def test_lockstep_games_equal_episodes_played_one_by_one():
     rng = np.random.default_rng(2)
     params = (rng.standard_normal((3, C_CFG.num_params)) * 1.5).astype(np.float32)
     seeds = np.arange(100, 106).reshape(3, 2)
-    expected = np.array([[_reference_episode(agent, params[i], seeds[i, e]) for e in range(2)] for i in range(3)])
-    assert len(np.unique(expected[..., 1])) > 2, expected  # lengths vary with the actions taken
-    for num_envs in (1, 4):
-        rewards, steps, _ = real_rollouts(agent, ActionEnv, params, seeds, num_envs=num_envs, z_noise=False)
-        np.testing.assert_array_equal(steps, expected[..., 1], err_msg=f"num_envs={num_envs}")
-        np.testing.assert_allclose(rewards, expected[..., 0], err_msg=f"num_envs={num_envs}")
+    for z_noise in (False, True):
+        expected = np.array([[_reference_episode(agent, params[i], seeds[i, e], z_noise) for e in range(2)]
+                             for i in range(3)])
+        assert len(np.unique(expected[..., 1])) > 2, expected  # lengths vary with the actions taken
+        for num_envs in (1, 4):
+            rewards, steps, _ = real_rollouts(agent, ActionEnv, params, seeds, num_envs=num_envs, z_noise=z_noise)
+            np.testing.assert_array_equal(steps, expected[..., 1], err_msg=f"num_envs={num_envs} z_noise={z_noise}")
+            np.testing.assert_allclose(rewards, expected[..., 0], err_msg=f"num_envs={num_envs} z_noise={z_noise}")
+
+
+def test_an_episode_depends_only_on_params_and_seed():
+    """z noise is per episode: a candidate scores the same alone or batched with others."""
+    agent = make_agent(seed=5)
+    params = (np.random.default_rng(6).standard_normal((3, C_CFG.num_params)) * 1.5).astype(np.float32)
+    seeds = np.array([[40, 41], [40, 41], [42, 43]])
+    together, steps, _ = real_rollouts(agent, ActionEnv, params, seeds, num_envs=3)
+    alone, alone_steps, _ = real_rollouts(agent, ActionEnv, params[1:2], seeds[1:2, ::-1], num_envs=1)
+    np.testing.assert_allclose(alone[0, ::-1], together[1])
+    np.testing.assert_array_equal(alone_steps[0, ::-1], steps[1])
+    noiseless, _, _ = real_rollouts(agent, ActionEnv, params, seeds, num_envs=3, z_noise=False)
+    assert not np.array_equal(noiseless, together), "z noise should change some episode"
 
 
 def test_seeds_are_honoured():

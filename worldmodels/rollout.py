@@ -4,6 +4,11 @@ Per step, the frames of every live game are encoded by V in one batched call, C 
 (z[, c], h) and M advances its state on (z, M's action) [orig model.py]. z is sampled from V's
 posterior (mu + sigma * eps) as the original's model.py did. Rollouts are numpy only: no
 TensorFlow in a worker.
+
+Each episode draws its z noise from its own generator, ``default_rng([seed, Z_NOISE_STREAM])``, so
+an episode's outcome depends only on C's parameters and the episode's seed: not on how many games
+run in lockstep, which other episodes share the batch or how the episodes are split over processes
+(and candidates given the same seed play the same track with the same noise).
 """
 
 from __future__ import annotations
@@ -18,6 +23,11 @@ from worldmodels.config import ControllerConfig
 from worldmodels.controller import Controller, features
 from worldmodels.mdnrnn import NumpyMDNRNN
 from worldmodels.vae import NumpyVAE
+
+
+Z_NOISE_STREAM = 1
+"""An episode of seed s samples z with ``np.random.default_rng([s, Z_NOISE_STREAM])`` (the game
+itself is reset with seed s)."""
 
 
 @dataclass
@@ -38,6 +48,7 @@ class _Slot:
     obs: np.ndarray | None = None
     info: dict = field(default_factory=dict)
     frames: list = field(default_factory=list)
+    noise: np.random.Generator | None = None
 
 
 def real_rollouts(agent: Agent, make_env: Callable[[], gym.Env], params: np.ndarray, seeds: np.ndarray,
@@ -63,7 +74,6 @@ def real_rollouts(agent: Agent, make_env: Callable[[], gym.Env], params: np.ndar
     if envs is None:
         envs = [make_env() for _ in range(min(num_envs, len(jobs)))]
     slots = [_Slot(env) for env in envs]
-    rng = np.random.default_rng(np.asarray(seeds, np.int64).ravel().tolist())
     h_all, c_all = agent.rnn.initial_state(len(slots))
     next_job = 0
 
@@ -76,6 +86,7 @@ def real_rollouts(agent: Agent, make_env: Callable[[], gym.Env], params: np.ndar
         i, e = jobs[slot.job]
         next_job += 1
         slot.obs, slot.info = slot.env.reset(seed=int(seeds[i, e]))
+        slot.noise = np.random.default_rng([int(seeds[i, e]), Z_NOISE_STREAM])
         h_all[slot_idx] = 0.0
         c_all[slot_idx] = 0.0
         if record_frames:
@@ -90,7 +101,11 @@ def real_rollouts(agent: Agent, make_env: Callable[[], gym.Env], params: np.ndar
                 break
             obs = np.stack([slots[k].obs for k in live])
             mu, logvar = agent.vae.encode_mu_logvar(obs)
-            z = mu + np.exp(logvar / 2.0) * rng.standard_normal(mu.shape).astype(np.float32) if z_noise else mu
+            if z_noise:
+                eps = np.stack([slots[k].noise.standard_normal(mu.shape[1], dtype=np.float32) for k in live])
+                z = mu + np.exp(logvar / 2.0) * eps
+            else:
+                z = mu
             h, c = h_all[live], c_all[live]
             rows = np.array([jobs[slots[k].job][0] for k in live])
             mask = None
