@@ -12,13 +12,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from worldmodels.parallel import ONE_BLAS_THREAD
+
 IN_MPI_MARKER = "WORLDMODELS_IN_MPI"
 """Set in the environment of a re-launched job, so it never re-launches itself again."""
 
 _MPI_ENV_VARS = (IN_MPI_MARKER, "PMI_RANK", "PMI_SIZE", "PMIX_RANK", "OMPI_COMM_WORLD_SIZE", "HYDI_CONTROL_FD")
-
-_ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-"""One BLAS thread per process: N processes already fill N cores [orig train.py mpi_fork]."""
 
 
 def under_mpi() -> bool:
@@ -80,7 +79,7 @@ def ensure_mpi(num_procs: int) -> None:
               file=sys.stderr, flush=True)
         return
     cmd = relaunch_command(num_procs)
-    env = {**os.environ, **_ONE_THREAD, IN_MPI_MARKER: "1"}
+    env = {**os.environ, **ONE_BLAS_THREAD, IN_MPI_MARKER: "1"}
     print("launching:", " ".join(cmd), flush=True)
     sys.stderr.flush()
     os.execve(str(mpiexec), cmd, env)

@@ -23,3 +23,16 @@ def test_default_agent_is_the_shipped_one_and_drives():
     # 100 steps cost -10 (0.1 a frame); each new tile pays 1000/N (~3.4 on a ~290-tile track). A
     # car that does not drive stays near -10; the shipped agent collects tiles from the start.
     assert float(last.split()[3]) > 10, last
+
+
+
+def test_procs_split_gives_the_same_episodes(capsys):
+    """model.py norender --procs 2 plays the same episodes (an episode depends only on its seed)."""
+    from carracing import model
+
+    lines = []
+    for procs in ("1", "2"):
+        model.main(["carracing", "norender", "--episodes", "3", "--max_steps", "40", "--procs", procs])
+        lines.append([line for line in capsys.readouterr().out.splitlines() if line.startswith("episode ")])
+    assert len(lines[0]) == 3 and lines[0] == lines[1], lines
+    assert len({line.split()[5] for line in lines[0]}) > 1, lines  # three tracks, not one

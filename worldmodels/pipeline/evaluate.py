@@ -53,6 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser, files: ModelFiles, real_names
     parser.add_argument("--video", type=Path, default=None, help="render: write this .mp4/.gif")
     parser.add_argument("--num_envs", type=int, default=8, help="real: games played in lockstep")
     parser.add_argument("--max_steps", type=int, default=0, help="cap each episode (0: the env's own)")
+    parser.add_argument("--procs", type=int, default=1,
+                        help="real norender: processes the episodes are split over (same rewards for any number)")
 
 
 def add_dream_model_arguments(parser: argparse.ArgumentParser, files: ModelFiles, spec: EnvSpec) -> None:
@@ -109,7 +111,18 @@ def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., object]
     if args.mode == "render" and not window:
         video = args.video or default_video_dir / f"{spec.name}_{args.where}_seed{args.seed}.mp4"
     start = time.time()
-    if real:
+    procs = getattr(args, "procs", 1)
+    if procs < 1:
+        raise WorldModelsError(f"--procs must be >= 1, got {procs}")
+    if real and video is None and not window and procs > 1:
+        from functools import partial
+
+        from worldmodels.evaluators import RealEvaluator
+        from worldmodels.parallel import evaluate_in_processes
+        make_evaluator = partial(RealEvaluator, spec, partial(make_env, render_mode="rgb_array"), args.vae, args.rnn,
+                                 num_envs=args.num_envs, action_mask=action_mask)
+        rewards, steps = evaluate_in_processes(make_evaluator, params[None], seeds, args.max_steps, procs)
+    elif real:
         from worldmodels.rollout import real_rollouts
         env_factory = (lambda: make_env(render_mode="human")) if window else (lambda: make_env(render_mode="rgb_array"))
         rewards, steps, frames = real_rollouts(agent, env_factory, params[None], seeds, max_len=args.max_steps,
