@@ -24,7 +24,7 @@ CELLS = [
     ("code", "hists = sorted((HERE / 'log').rglob('*.hist.json')) or sorted((HERE / 'trained').glob('*.hist.json'))\n"
              "reference = HERE.parents[1] / 'shared' / 'reference' / 'original' / HERE.name\n"
              "originals = sorted(reference.glob('*.hist.json')) if reference.is_dir() else []\n"
-             "def name(path): return f'{path.parent.name}/{path.name}'  # runs of several distributions share file names\n"
+             "def name(path): return f'{path.parent.name}/{path.name}'  # runs may share file names\n"
              "print('ours:', [name(h) for h in hists]); print('original:', [name(h) for h in originals])"),
     ("code", "fig, axes = plt.subplots(1, 2, figsize=(13, 4))\n"
              "for path, tag in [(p, 'ours') for p in hists] + [(p, 'original') for p in originals]:\n"

@@ -24,7 +24,6 @@ from worldmodels.controller import Controller, features
 from worldmodels.mdnrnn import NumpyMDNRNN
 from worldmodels.vae import NumpyVAE
 
-
 Z_NOISE_STREAM = 1
 """An episode of seed s samples z with ``np.random.default_rng([s, Z_NOISE_STREAM])`` (the game
 itself is reset with seed s)."""
