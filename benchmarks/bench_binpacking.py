@@ -1,6 +1,6 @@
 """BinPacking: real-environment steps/s of the full agent (V + M + C), the costs of train.py's workers.
 
-    python benchmarks/bench_binpacking.py [--quick] [--vae binpacking/tf_vae/vae.npz --rnn ...]   # default: shipped V, M
+    python benchmarks/bench_binpacking.py [--quick] [--vae binpacking/tf_vae/vae.npz --rnn ...]  # default: shipped
 
 Prints, measured side by side in one run on this machine (one process, one BLAS thread):
 steps/s of C's rollouts in the real environment for V without and with the encoding cache
