@@ -6,6 +6,7 @@ Every carracing script reads its defaults from here; nothing else differs per en
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from worldmodels.config import ControllerConfig, DreamConfig, EnvSpec, Paths, RNNConfig, VAEConfig
@@ -44,6 +45,12 @@ SPEC = EnvSpec(
     paths=Paths(root=WORKDIR),
 )
 
+V_ONLY_SPEC = replace(SPEC, name="carracing_z",
+                      controller=replace(SPEC.controller, input_size=Z_SIZE, features="z"))
+"""The paper's ablation "V model only" (632 +- 251 over 100 tracks [paper sec. 3.4, table 1]): C
+sees z alone, 3 x 32 + 3 = 99 params. ``train.py --v_only`` logs it as log/carracing_z.*; model.py
+recognises its controller files by their 99 parameters."""
+
 FAST_ENV = True
 """Play FastCarRacing (bit-identical frames, rewards and ends; 2-4x faster) in extract, train and
 model.py; each script's --stock_env plays gymnasium's CarRacing instead."""
@@ -75,3 +82,13 @@ def _shipped():
 
 
 SHIPPED = _shipped()
+
+
+def spec_for_controller(path: Path) -> EnvSpec:
+    """V_ONLY_SPEC for a 99-parameter controller file, else SPEC (whose loader then checks the
+    count and says what is wrong)."""
+    from worldmodels.fileio import read_json
+    data = read_json(path, "controller file")
+    params = data[0] if isinstance(data, list) and len(data) == 2 and isinstance(data[0], list) else data
+    v_only = V_ONLY_SPEC.controller.num_params
+    return V_ONLY_SPEC if isinstance(params, list) and len(params) == v_only else SPEC

@@ -6,6 +6,7 @@
         --vae tf_vae/vae.npz --rnn tf_rnn/rnn.npz             # your own training run
     python model.py carracing norender carracing.cma.16.64.best.json 0 \\
         --vae vae.json --rnn rnn.json                         # the original's published agent
+    python model.py carracing norender log/carracing_z.cma.1.32.best.json  # a V-only C (99 params)
 
 Ends with ``seed S average_reward X stdev Y`` [orig model.py]; episode k uses seed S + k. The
 defaults play the agent shipped in trained/ (V, M and C trained by this project's scripts;
@@ -23,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
-from carracing.config import EPISODE_STEPS, FAST_ENV, SHIPPED, SPEC  # noqa: E402
+from carracing.config import EPISODE_STEPS, FAST_ENV, SHIPPED, spec_for_controller  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.pipeline import evaluate  # noqa: E402
 
@@ -41,7 +42,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stock_env", action="store_true", default=not FAST_ENV,
                         help="play gymnasium's CarRacing instead of FastCarRacing (same frames, slower)")
     args = parser.parse_args(argv)
-    evaluate.run(args, SPEC, partial(make_env, fast=not args.stock_env), REAL, HERE / "videos")
+    spec = spec_for_controller(args.controller)  # a 99-parameter C is the V-only ablation's
+    evaluate.run(args, spec, partial(make_env, fast=not args.stock_env), REAL, HERE / "videos")
 
 
 if __name__ == "__main__":

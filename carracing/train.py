@@ -4,6 +4,7 @@
     python train.py -n 64 -t 1 -e 16 --num_procs 17      # 16 worker processes
     python train.py -g 300                 # stop after 300 generations (re-run to resume)
     python train.py -n 4 -e 2 -g 2 --max_steps 50          # a quick try
+    python train.py --v_only -n 32 -e 1 --common_seeds     # the paper's V-only ablation (C sees z)
 
 Each candidate C (867 params) drives V + M + C in ``-e`` real CarRacing episodes of up to 1000
 frames (FastCarRacing: the same frames as gymnasium's, faster); its fitness is the mean reward.
@@ -27,7 +28,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
-from carracing.config import EPISODE_STEPS, FAST_ENV, SPEC  # noqa: E402
+from carracing.config import EPISODE_STEPS, FAST_ENV, SPEC, V_ONLY_SPEC  # noqa: E402
 from estool.train import TrainConfig, build_parser, config_from_args, launch  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
 
@@ -45,8 +46,11 @@ def main(argv: list[str] | None = None) -> None:
     game.add_argument("--num_envs", type=int, default=8, help="games each worker plays in lockstep")
     game.add_argument("--stock_env", action="store_true", default=not FAST_ENV,
                       help="play gymnasium's CarRacing instead of FastCarRacing (same frames, slower)")
+    game.add_argument("--v_only", action="store_true",
+                      help="the paper's ablation: C sees z alone (99 params); logs log/carracing_z.*")
     ns = parser.parse_args(argv)
     cfg = config_from_args(ns, DEFAULTS)
+    spec = V_ONLY_SPEC if ns.v_only else SPEC
     if ns.max_steps < 1 or ns.num_envs < 1:
         raise WorldModelsError(f"--max_steps and --num_envs must be >= 1, got {ns.max_steps}, {ns.num_envs}")
     for path, step in ((ns.vae, "vae_train.py"), (ns.rnn, "rnn_train.py")):
@@ -55,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     from estool.mpi import under_mpi
     if not under_mpi():  # read the weights once before MPI starts: a wrong file is one line here
         from worldmodels.evaluators import load_agent
-        load_agent(SPEC, ns.vae, ns.rnn)
+        load_agent(spec, ns.vae, ns.rnn)
 
     def make_evaluator():
         from functools import partial
@@ -63,9 +67,9 @@ def main(argv: list[str] | None = None) -> None:
         from worldmodels.envs.carracing import make
         from worldmodels.evaluators import RealEvaluator
         make_env = partial(make, fast=not ns.stock_env, max_steps=ns.max_steps)
-        return RealEvaluator(SPEC, make_env, ns.vae, ns.rnn, num_envs=ns.num_envs)
+        return RealEvaluator(spec, make_env, ns.vae, ns.rnn, num_envs=ns.num_envs)
 
-    launch(cfg, SPEC.name, SPEC.controller.num_params, make_evaluator)
+    launch(cfg, spec.name, spec.controller.num_params, make_evaluator)
 
 
 if __name__ == "__main__":

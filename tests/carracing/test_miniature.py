@@ -31,6 +31,8 @@ def test_miniature_pipeline_runs_every_step(tmp_path):
     assert max(row[8] for row in hist) <= 30  # episodes capped by --max_steps
     params, reward = read_json(tmp_path / "log" / "carracing.cma.2.4.best.json")
     assert len(params) == 867
-    assert "seed 0 average_reward" in result.stdout
+    assert "seed 0 average_reward" in result.stdout  # every model.py step (any failing step fails the run)
+    v_only, _ = read_json(tmp_path / "log" / "carracing_z.cma.1.4.best.json")
+    assert len(v_only) == 99  # 3 x 32 + 3 [paper sec. 3.4, V model only]
     for video in ("real.gif", "dream.gif"):
         assert (tmp_path / video).stat().st_size > 0, video
