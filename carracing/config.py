@@ -87,8 +87,5 @@ SHIPPED = _shipped()
 def spec_for_controller(path: Path) -> EnvSpec:
     """V_ONLY_SPEC for a 99-parameter controller file, else SPEC (whose loader then checks the
     count and says what is wrong)."""
-    from worldmodels.fileio import read_json
-    data = read_json(path, "controller file")
-    params = data[0] if isinstance(data, list) and len(data) == 2 and isinstance(data[0], list) else data
-    v_only = V_ONLY_SPEC.controller.num_params
-    return V_ONLY_SPEC if isinstance(params, list) and len(params) == v_only else SPEC
+    from worldmodels.formats import controller_size
+    return V_ONLY_SPEC if controller_size(path) == V_ONLY_SPEC.controller.num_params else SPEC

@@ -235,3 +235,11 @@ def test_truncated_vae_npz_gives_one_line_error(tmp_path):
     (tmp_path / "vae.npz").write_bytes(raw[:len(raw) // 2])
     with pytest.raises(WorldModelsError, match="corrupt"):
         vae.load_weights(tmp_path / "vae.npz", cfg)
+
+
+def test_controller_size_counts_best_json_and_plain_lists(tmp_path):
+    formats.write_best(tmp_path / "best.json", np.zeros(99), 1.0)
+    (tmp_path / "plain.json").write_text(json.dumps([0.5] * 5))
+    (tmp_path / "other.json").write_text(json.dumps({"w": [1, 2]}))
+    sizes = [formats.controller_size(tmp_path / name) for name in ("best.json", "plain.json", "other.json")]
+    assert sizes == [99, 5, 0], sizes

@@ -126,13 +126,25 @@ def read_initial_z(path: str | Path, z_size: int, step_hint: str = "series.py") 
     return mu, logvar
 
 
-def read_controller(path: str | Path, num_params: int) -> np.ndarray:
-    """Parameters from a ``best.json`` ([params, reward]) or a plain params ``.json``."""
-    path = Path(path)
+def _controller_params(path: Path) -> np.ndarray:
+    """The flat parameters of a ``best.json`` ([params, reward]) or plain params ``.json``; an empty
+    array when the file holds something else."""
     data = read_json(path, "controller file")
     if isinstance(data, list) and len(data) == 2 and isinstance(data[0], list):
         data = data[0]
-    params = np.asarray(data, np.float64) if isinstance(data, list) else np.zeros(0)
+    return np.asarray(data, np.float64) if isinstance(data, list) else np.zeros(0)
+
+
+def controller_size(path: str | Path) -> int:
+    """How many parameters a controller file holds (0 when it is not a flat list of numbers)."""
+    params = _controller_params(Path(path))
+    return params.size if params.ndim == 1 else 0
+
+
+def read_controller(path: str | Path, num_params: int) -> np.ndarray:
+    """Parameters from a ``best.json`` ([params, reward]) or a plain params ``.json``."""
+    path = Path(path)
+    params = _controller_params(path)
     if params.ndim != 1 or params.size != num_params:
         raise WorldModelsError(f"{path}: controller has {params.size} parameters, this environment's C needs "
                                f"{num_params}; is it a controller for another environment?")

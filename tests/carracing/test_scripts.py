@@ -99,3 +99,13 @@ def test_original_agent_files_run_through_model_py(reference, tmp_path):
     lines = result.stdout.strip().splitlines()
     assert lines[-1].startswith("seed 3 average_reward ") and " stdev " in lines[-1], lines
     assert "episode 1 seed 4 reward" in result.stdout
+
+
+def test_a_99_parameter_controller_is_the_v_only_ablation(tmp_path):
+    from carracing.config import SPEC, V_ONLY_SPEC, spec_for_controller
+    from worldmodels.formats import write_best
+    write_best(tmp_path / "z.json", np.zeros(99), 1.0)
+    write_best(tmp_path / "zh.json", np.zeros(867), 1.0)
+    assert V_ONLY_SPEC.controller.num_params == 99 and V_ONLY_SPEC.controller.features == "z"
+    assert spec_for_controller(tmp_path / "z.json") is V_ONLY_SPEC
+    assert spec_for_controller(tmp_path / "zh.json") is SPEC
