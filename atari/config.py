@@ -64,7 +64,9 @@ def spec_for(game: str = DEFAULT_GAME, full_action_space: bool = False, rgb: boo
     name = variant(game, full_action_space, rgb)
     return EnvSpec(
         name=name,
-        vae=VAEConfig(z_size=Z_SIZE, channels=3 if rgb else 1),  # grayscale by default [design]
+        vae=VAEConfig(z_size=Z_SIZE, channels=3 if rgb else 1,  # grayscale by default [design]
+                      mean_frame=True,        # else a Pong V never draws paddle or ball (README.md)
+                      learning_rate=1e-3),    # measured: at 1e-4 a Pong V still ignored z after 400 steps
         rnn=RNNConfig(
             z_size=Z_SIZE,
             action_size=n_actions,        # M is fed the one-hot action [design]

@@ -117,6 +117,52 @@ def test_weights_round_trip_and_wrong_shapes(tmp_path):
         vae.load_weights(tmp_path / "bad.npz", cfg)
 
 
+def test_mean_frame_keras_matches_numpy_and_starts_at_the_mean():
+    """VAEConfig.mean_frame: the encoder sees x - m, the decoder adds logit(m); numpy == Keras."""
+    from worldmodels import keras_vae
+    cfg = VAEConfig(z_size=8, channels=1, mean_frame=True)
+    model, enc, dec = keras_vae.build_vae(cfg, seed=0)
+    trainable = sum(int(np.prod(v.shape)) for v in model.trainable_weights)
+    assert trainable == vae.num_params(cfg) == vae.num_params(VAEConfig(z_size=8, channels=1))
+    rng = np.random.default_rng(4)
+    frames = rng.integers(0, 256, (6, 64, 64, 1), dtype=np.uint8)
+    m = vae.mean_frame(frames)
+    np.testing.assert_allclose(m, np.clip(frames.mean(0) / 255.0, 0.01, 0.99), atol=1e-6)
+    keras_vae.set_mean_frame(enc, dec, m)
+    weights = keras_vae.get_weights(enc, dec)
+    np.testing.assert_array_equal(weights[vae.MEAN_FRAME][0], m)
+    np_vae = vae.NumpyVAE(weights, cfg)
+    mu_k, logvar_k = enc(frames.astype(np.float32) / 255.0)
+    mu_n, logvar_n = np_vae.encode_mu_logvar(frames)
+    np.testing.assert_allclose(mu_n, np.asarray(mu_k), atol=1e-5)
+    np.testing.assert_allclose(logvar_n, np.asarray(logvar_k), atol=1e-5)
+    # the encoder's input is centred: the mean frame itself gives what a zero image would without m
+    plain = vae.NumpyVAE({k: v for k, v in weights.items() if k != vae.MEAN_FRAME}, VAEConfig(z_size=8, channels=1))
+    np.testing.assert_allclose(np_vae.encode(m[None]), plain.encode(np.zeros((1, 64, 64, 1), np.float32)), atol=1e-5)
+    z = rng.standard_normal((3, 8)).astype(np.float32)
+    np.testing.assert_allclose(np_vae.decode(z), np.asarray(dec(z)), atol=1e-5)
+    # a fresh V's last deconv is small, so its first pictures are the mean frame up to small noise
+    np.testing.assert_allclose(np_vae.decode(z), np.broadcast_to(m, (3, 64, 64, 1)), atol=0.1)
+
+
+def test_mean_frame_round_trip_and_mismatches(tmp_path):
+    cfg = VAEConfig(z_size=8, channels=1, mean_frame=True)
+    weights = vae.random_weights(cfg, np.random.default_rng(5))
+    vae.save_weights(tmp_path / "vae.npz", weights, cfg)
+    back = vae.load_weights(tmp_path / "vae.npz", cfg)
+    np.testing.assert_array_equal(back[vae.MEAN_FRAME][0], weights[vae.MEAN_FRAME][0])
+    with pytest.raises(WorldModelsError, match="holds? a mean frame but this V has none"):
+        vae.load_weights(tmp_path / "vae.npz", VAEConfig(z_size=8, channels=1))
+    plain_cfg = VAEConfig(z_size=8, channels=1)
+    vae.save_weights(tmp_path / "plain.npz", vae.random_weights(plain_cfg, np.random.default_rng(6)), plain_cfg)
+    with pytest.raises(WorldModelsError, match="layer mean_frame missing"):
+        vae.load_weights(tmp_path / "plain.npz", cfg)
+    bad = dict(weights, mean_frame=(np.full((64, 64, 1), 1.0, np.float32), np.zeros(0, np.float32)))
+    with pytest.raises(WorldModelsError, match=r"mean frame outside \[0.01, 0.99\] \(min 1, max 1\)"):
+        vae.save_weights(tmp_path / "bad.npz", bad, cfg)
+    assert not (tmp_path / "bad.npz").exists()
+
+
 def test_encoding_cache_matches_the_encoder_and_respects_its_size():
     cfg = VAEConfig(z_size=8)
     rng = np.random.default_rng(4)

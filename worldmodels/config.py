@@ -28,6 +28,12 @@ class VAEConfig:
     """Squared error of a pixel weighted 1 + this x |x - the batch's mean frame|, so the pixels of
     moving objects count more than the static background; 0 = the original's plain squared error.
     Ours, for Atari, where a paddle or ball is a few pixels of low contrast (atari/README.md)."""
+    mean_frame: bool = False
+    """Parameterize V around the training data's mean frame m (ours, for Atari): the encoder sees
+    x - m and the decoder outputs sigmoid(logits + logit(m)), starting from m instead of grey.
+    With the original's parameterization a Pong V first spends its steps learning the static
+    background and ends on a plateau where z carries nothing (atari/README.md); m is stored in
+    vae.npz. False = the original."""
     learning_rate: float = 1e-4
     """Adam learning rate [orig vae_train.py]."""
     batch_size: int = 100

@@ -11,7 +11,21 @@ import numpy as np
 from keras import layers, ops
 
 from worldmodels.config import VAEConfig
-from worldmodels.vae import DECODER_DECONVS, ENCODER_CONVS, FLAT_SIZE, IMAGE_SIZE, LAYER_ORDER, STRIDE, VAEWeights
+from worldmodels.vae import (
+    DECODER_DECONVS,
+    ENCODER_CONVS,
+    FLAT_SIZE,
+    IMAGE_SIZE,
+    LAYER_ORDER,
+    MEAN_FRAME,
+    STRIDE,
+    VAEWeights,
+    logit,
+)
+
+MEAN_FRAME_LOGIT = "mean_frame_logit"  # the decoder's copy of the mean frame (VAEConfig.mean_frame)
+LAST_KERNEL_SCALE = 0.01  # with a mean frame: the last deconv starts at 0.1x Glorot's spread, so
+                          # V's first outputs are the mean frame up to small noise (ours)
 
 
 @keras.saving.register_keras_serializable(package="worldmodels")
@@ -28,9 +42,29 @@ class Sampling(layers.Layer):
         return mu + ops.exp(logvar / 2.0) * eps
 
 
+@keras.saving.register_keras_serializable(package="worldmodels")
+class MeanFrame(layers.Layer):
+    """A fixed (non-trainable) frame m: ``center`` gives x - m (encoder input), ``logit`` gives
+    sigmoid(x + logit(m)) (decoder output). Set from the data by ``set_mean_frame``."""
+
+    def __init__(self, channels: int, mode: str, **kwargs):
+        super().__init__(**kwargs)
+        assert mode in ("center", "logit"), mode
+        self.channels, self.mode = channels, mode
+        value = 0.0 if mode == "logit" else 0.5  # m = 1/2 until set
+        self.frame = self.add_weight(shape=(IMAGE_SIZE, IMAGE_SIZE, channels), name="frame", trainable=False,
+                                     initializer=keras.initializers.Constant(value))
+
+    def call(self, x):
+        return x - self.frame if self.mode == "center" else ops.sigmoid(x + self.frame)
+
+    def get_config(self):
+        return {**super().get_config(), "channels": self.channels, "mode": self.mode}
+
+
 def build_encoder(cfg: VAEConfig) -> keras.Model:
     x_in = keras.Input((IMAGE_SIZE, IMAGE_SIZE, cfg.channels), name="x")
-    h = x_in
+    h = MeanFrame(cfg.channels, "center", name=MEAN_FRAME)(x_in) if cfg.mean_frame else x_in
     for name, filters, k in ENCODER_CONVS:
         h = layers.Conv2D(filters, k, strides=STRIDE, padding="valid", activation="relu", name=name)(h)
     h = layers.Flatten()(h)
@@ -45,9 +79,21 @@ def build_decoder(cfg: VAEConfig) -> keras.Model:
     h = layers.Reshape((1, 1, FLAT_SIZE))(h)
     for name, filters, k in DECODER_DECONVS:
         last = filters is None
+        options = {}
+        if last and cfg.mean_frame:  # logits; MeanFrame adds logit(m) and applies the sigmoid
+            options = {"activation": None, "kernel_initializer": keras.initializers.VarianceScaling(
+                LAST_KERNEL_SCALE, mode="fan_avg", distribution="uniform")}
         h = layers.Conv2DTranspose(cfg.channels if last else filters, k, strides=STRIDE, padding="valid",
-                                   activation="sigmoid" if last else "relu", name=name)(h)
+                                   **{"activation": "sigmoid" if last else "relu", "name": name, **options})(h)
+    if cfg.mean_frame:
+        h = MeanFrame(cfg.channels, "logit", name=MEAN_FRAME_LOGIT)(h)
     return keras.Model(z_in, h, name="decoder")
+
+
+def set_mean_frame(encoder: keras.Model, decoder: keras.Model, frame: np.ndarray) -> None:
+    """Give V its mean frame m (values in (0, 1), from ``vae.mean_frame``)."""
+    encoder.get_layer(MEAN_FRAME).set_weights([frame])
+    decoder.get_layer(MEAN_FRAME_LOGIT).set_weights([logit(frame)])
 
 
 def build_vae(cfg: VAEConfig, seed: int | None = None) -> tuple[keras.Model, keras.Model, keras.Model]:
@@ -96,6 +142,8 @@ def get_weights(encoder: keras.Model, decoder: keras.Model) -> VAEWeights:
             if layer.name in LAYER_ORDER:
                 kernel, bias = layer.get_weights()
                 out[layer.name] = (np.asarray(kernel), np.asarray(bias))
+            elif layer.name == MEAN_FRAME:
+                out[MEAN_FRAME] = (np.asarray(layer.get_weights()[0]), np.zeros(0, np.float32))
     return out
 
 
@@ -104,3 +152,5 @@ def set_weights(encoder: keras.Model, decoder: keras.Model, weights: VAEWeights)
         for layer in model.layers:
             if layer.name in LAYER_ORDER:
                 layer.set_weights([weights[layer.name][0], weights[layer.name][1]])
+    if MEAN_FRAME in weights:
+        set_mean_frame(encoder, decoder, weights[MEAN_FRAME][0])

@@ -27,6 +27,25 @@ IMAGE_SIZE = 64
 FLAT_SIZE = 1024  # 2 x 2 x 256 after the encoder [orig vae.py]
 LAYER_ORDER = ("enc_conv1", "enc_conv2", "enc_conv3", "enc_conv4", "enc_fc_mu", "enc_fc_log_var",
                "dec_fc", "dec_deconv1", "dec_deconv2", "dec_deconv3", "dec_deconv4")
+MEAN_FRAME = "mean_frame"  # VAEConfig.mean_frame: (frame in [0,1] (64,64,C), empty "bias")
+MEAN_FRAME_CLIP = 0.01     # m is clipped to [0.01, 0.99] so logit(m) is finite (|logit| <= 4.6)
+
+
+def layer_names(cfg: VAEConfig) -> tuple[str, ...]:
+    """The weight entries of ``cfg``'s V: the original's layers, plus the mean frame if used."""
+    return LAYER_ORDER + ((MEAN_FRAME,) if cfg.mean_frame else ())
+
+
+def mean_frame(frames: np.ndarray) -> np.ndarray:
+    """The ``mean_frame`` entry of V's weights: frames (N,64,64,C) uint8 -> their mean in [0,1], clipped."""
+    assert frames.ndim == 4 and frames.shape[1:3] == (IMAGE_SIZE, IMAGE_SIZE) and len(frames), frames.shape
+    m = frames.astype(np.float64).mean(axis=0) / 255.0
+    return np.clip(m, MEAN_FRAME_CLIP, 1.0 - MEAN_FRAME_CLIP).astype(np.float32)
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    """log(p / (1 - p)), the inverse of the sigmoid."""
+    return np.log(p / (1.0 - p))
 
 
 def weight_shapes(cfg: VAEConfig) -> dict[str, tuple[tuple[int, ...], tuple[int, ...]]]:
@@ -44,17 +63,25 @@ def weight_shapes(cfg: VAEConfig) -> dict[str, tuple[tuple[int, ...], tuple[int,
         out_ch = cfg.channels if filters is None else filters
         shapes[name] = ((k, k, out_ch, in_ch), (out_ch,))
         in_ch = out_ch
+    if cfg.mean_frame:
+        shapes[MEAN_FRAME] = ((IMAGE_SIZE, IMAGE_SIZE, cfg.channels), (0,))
     return shapes
 
 
 def random_weights(cfg: VAEConfig, rng: np.random.Generator, scale: float = 0.05) -> VAEWeights:
-    """N(0, scale^2) kernels and zero biases of ``cfg``'s shapes: for benchmarks and tests."""
-    return {name: (rng.normal(0, scale, k).astype(np.float32), np.zeros(b, np.float32))
-            for name, (k, b) in weight_shapes(cfg).items()}
+    """N(0, scale^2) kernels and zero biases of ``cfg``'s shapes (a uniform [0.01, 0.99] mean frame):
+    for benchmarks and tests."""
+    weights = {name: (rng.normal(0, scale, k).astype(np.float32), np.zeros(b, np.float32))
+               for name, (k, b) in weight_shapes(cfg).items()}
+    if cfg.mean_frame:
+        frame = rng.uniform(MEAN_FRAME_CLIP, 1.0 - MEAN_FRAME_CLIP, weights[MEAN_FRAME][0].shape)
+        weights[MEAN_FRAME] = (frame.astype(np.float32), np.zeros(0, np.float32))
+    return weights
 
 
 def num_params(cfg: VAEConfig) -> int:
-    return sum(int(np.prod(k)) + int(np.prod(b)) for k, b in weight_shapes(cfg).values())
+    """Trainable parameters (the mean frame is data, not a parameter)."""
+    return sum(int(np.prod(k)) + int(np.prod(b)) for name, (k, b) in weight_shapes(cfg).items() if name != MEAN_FRAME)
 
 
 VAEWeights = dict[str, tuple[np.ndarray, np.ndarray]]
@@ -70,13 +97,21 @@ def check_weights(weights: VAEWeights, cfg: VAEConfig, source: str = "VAE weight
             raise WorldModelsError(
                 f"{source}: {name} has shapes {kernel.shape}/{bias.shape}, expected {k_shape}/{b_shape} "
                 f"for z_size={cfg.z_size}, channels={cfg.channels}; are these weights for another environment?")
+    if MEAN_FRAME in weights:
+        frame = weights[MEAN_FRAME][0]
+        if not cfg.mean_frame:
+            raise WorldModelsError(f"{source} hold a mean frame but this V has none (VAEConfig.mean_frame=False); "
+                                   f"are these weights for another environment?")
+        if not (frame.min() >= MEAN_FRAME_CLIP - 1e-3 and frame.max() <= 1.0 - MEAN_FRAME_CLIP + 1e-3):
+            raise WorldModelsError(f"{source}: mean frame outside [{MEAN_FRAME_CLIP}, {1 - MEAN_FRAME_CLIP}] "
+                                   f"(min {frame.min():.4g}, max {frame.max():.4g}); re-run vae_train.py")
 
 
 def save_weights(path: str | Path, weights: VAEWeights, cfg: VAEConfig, dtype: str = "float32") -> None:
     """Write ``vae.npz``: ``<layer>/kernel`` and ``<layer>/bias`` arrays (atomic)."""
     check_weights(weights, cfg)
     arrays = {}
-    for name in LAYER_ORDER:
+    for name in layer_names(cfg):
         kernel, bias = weights[name]
         arrays[f"{name}/kernel"] = kernel.astype(dtype)
         arrays[f"{name}/bias"] = bias.astype(dtype)
@@ -95,7 +130,7 @@ def load_weights(path: str | Path, cfg: VAEConfig, step_hint: str = "vae_train.p
     try:
         with np.load(path) as data:
             weights = {name: (data[f"{name}/kernel"].astype(np.float32), data[f"{name}/bias"].astype(np.float32))
-                       for name in LAYER_ORDER if f"{name}/kernel" in data.files}
+                       for name in LAYER_ORDER + (MEAN_FRAME,) if f"{name}/kernel" in data.files}
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as err:
         raise WorldModelsError(f"VAE weights {path} are corrupt ({err}); re-run {step_hint}") from err
     check_weights(weights, cfg, source=f"VAE weights {path}")
@@ -148,6 +183,9 @@ class NumpyVAE:
         self._cache: dict[bytes, np.ndarray] = {}  # frame digest -> [mu, logvar] (2, z)
         self.cache_hits = 0
         self.cache_misses = 0
+        # VAEConfig.mean_frame: the encoder sees x - m, the decoder adds logit(m) before its sigmoid
+        self.frame = self.w[MEAN_FRAME][0] if cfg.mean_frame else None
+        self.frame_logit = logit(self.frame).astype(np.float32) if cfg.mean_frame else None
 
     @staticmethod
     def to_float(frames: np.ndarray) -> np.ndarray:
@@ -183,6 +221,8 @@ class NumpyVAE:
     def _encode(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x = self.to_float(frames)
         assert x.ndim == 4 and x.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE, self.cfg.channels), x.shape
+        if self.frame is not None:
+            x = x - self.frame
         for name, _, _ in ENCODER_CONVS:
             x = _relu(_conv2d(x, *self.w[name]))
         flat = x.reshape(len(x), -1)  # NHWC flatten, as Keras' and TF's reshape
@@ -205,6 +245,8 @@ class NumpyVAE:
         for name, _, _ in DECODER_DECONVS[:-1]:
             x = _relu(_deconv2d(x, *self.w[name]))
         logits = _deconv2d(x, *self.w["dec_deconv4"])
+        if self.frame_logit is not None:
+            logits += self.frame_logit
         return 1.0 / (1.0 + np.exp(-logits))
 
 

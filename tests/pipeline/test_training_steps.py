@@ -110,6 +110,25 @@ def test_series_writes_series_and_initial_z(trained):
     np.testing.assert_allclose(init_logvar, logvar[[0, 12, 21]], atol=2e-3)
 
 
+def test_vae_train_gives_v_the_mean_frame_of_its_data(tmp_path):
+    """VAEConfig.mean_frame: a fresh run sets m from the frames; a resumed run keeps its own m."""
+    (tmp_path / "record").mkdir()
+    episodes = _record(tmp_path / "record")
+    vae_cfg = replace(VAE_CFG, mean_frame=True, epochs=1)
+    cfg = vae_train.VAETrainConfig(vae=vae_cfg, record_dir=tmp_path / "record", out_dir=tmp_path / "tf_vae",
+                                   tensorboard=False)
+    out = vae_train.train(cfg)
+    m = load_weights(out, vae_cfg)["mean_frame"][0]
+    # whole batches of 10 of the 32 frames are averaged: 30 of them
+    frames = np.concatenate(episodes)
+    assert np.abs(m - np.clip(frames.mean(0) / 255.0, 0.01, 0.99)).max() < 0.05
+    assert m[..., 1].mean() < m[..., 0].mean()  # the green channel was halved
+    for ep in (tmp_path / "record").glob("*.npz"):  # different data: a resume must not re-average
+        save_episode(ep, np.zeros_like(np.load(ep)["obs"]), np.zeros((len(np.load(ep)["obs"]), 1)))
+    vae_train.train(replace(cfg, vae=replace(vae_cfg, epochs=2)))
+    np.testing.assert_allclose(load_weights(out, vae_cfg)["mean_frame"][0], m, atol=1e-6)
+
+
 def test_missing_record_dir_mentions_extract(tmp_path):
     with pytest.raises(WorldModelsError, match="extract"):
         vae_train.train(vae_train.VAETrainConfig(vae=VAE_CFG, record_dir=tmp_path / "record",

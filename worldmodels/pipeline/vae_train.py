@@ -17,7 +17,9 @@ import numpy as np
 from worldmodels.config import EnvSpec, VAEConfig
 from worldmodels.data import FrameStream, list_episodes
 from worldmodels.fileio import WorldModelsError
-from worldmodels.vae import IMAGE_SIZE, save_weights
+from worldmodels.vae import IMAGE_SIZE, mean_frame, save_weights
+
+MEAN_FRAME_FRAMES = 50_000  # frames averaged for VAEConfig.mean_frame (a 64x64 mean settles well before)
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,13 @@ def readable_episodes(files: list[Path]) -> tuple[list[Path], int]:
     return good, total
 
 
+def data_mean_frame(files: list[Path], batch_size: int, seed: int, max_frames: int = MEAN_FRAME_FRAMES) -> np.ndarray:
+    """V's mean frame (``VAEConfig.mean_frame``) over at most ``max_frames`` frames of the data
+    (whole batches of ``batch_size``: the caller has checked there is at least one)."""
+    stream = FrameStream(files, batch_size=batch_size, max_frames=max_frames, seed=seed)
+    return mean_frame(np.concatenate(list(stream.epoch())))
+
+
 def train(cfg: VAETrainConfig) -> Path:
     """Train (resuming when a checkpoint exists) and return the path of ``vae.npz``."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is imported, below
@@ -119,6 +128,8 @@ def train(cfg: VAETrainConfig) -> Path:
     model.optimizer.build(model.trainable_variables)  # so a checkpoint restores Adam's moments too
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     done = training.resume_epoch(model, cfg.out_dir, steps, cfg.fresh)
+    if cfg.vae.mean_frame and done == 0:  # a resumed run has m in its checkpoint
+        keras_vae.set_mean_frame(encoder, decoder, data_mean_frame(files, cfg.vae.batch_size, cfg.seed))
     model.optimizer.learning_rate = cfg.vae.learning_rate  # this run's, not the checkpoint's
     out = cfg.out_dir / "vae.npz"
 
