@@ -62,6 +62,22 @@ def test_keras_loss_matches_numpy_reference_and_kl_floor(keras_models):
             assert kl > cfg.kl_tolerance * cfg.z_size
 
 
+def test_logged_metrics_are_the_unweighted_error_and_the_kl_before_its_floor():
+    from worldmodels import keras_vae
+    cfg = VAEConfig(z_size=4, channels=1, foreground_weight=20.0, kl_tolerance=0.5)
+    rng = np.random.default_rng(4)
+    x = rng.random((5, 64, 64, 1)).astype(np.float32)
+    y = rng.random((5, 64 * 64)).astype(np.float32)
+    mu, logvar = (rng.standard_normal((2, 5, 4)) * 0.01).astype(np.float32)  # KL far under the floor of 2
+    packed = np.concatenate([y, mu, logvar], axis=1)
+    r_loss, kl = (np.asarray(metric(x, packed)) for metric in keras_vae.make_vae_metrics(cfg))
+    assert [m.__name__ for m in keras_vae.make_vae_metrics(cfg)] == ["r_loss", "kl"]  # the names fit() logs
+    np.testing.assert_allclose(r_loss, np.square(x.reshape(5, -1) - y).sum(axis=1), rtol=1e-5)
+    expected_kl = -0.5 * np.sum(1.0 + logvar - np.square(mu) - np.exp(logvar), axis=1)
+    np.testing.assert_allclose(kl, expected_kl, rtol=1e-4, atol=1e-7)
+    assert kl.max() < 0.01 < cfg.kl_tolerance * cfg.z_size  # reported as is, not floored
+
+
 def test_foreground_weight_keras_matches_numpy_and_weights_moving_pixels():
     from worldmodels import keras_vae
     cfg = VAEConfig(z_size=4, channels=1, foreground_weight=20.0)

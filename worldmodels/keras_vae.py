@@ -111,28 +111,51 @@ def build_vae(cfg: VAEConfig, seed: int | None = None) -> tuple[keras.Model, ker
     return keras.Model(x_in, packed, name="vae"), encoder, decoder
 
 
+def _unpack(cfg: VAEConfig, x, packed):
+    """(x flattened, reconstruction, mu, logvar) from the train model's packed output."""
+    n_pixels = IMAGE_SIZE * IMAGE_SIZE * cfg.channels
+    x = ops.reshape(ops.cast(x, "float32"), (-1, n_pixels))
+    return (x, packed[:, :n_pixels], packed[:, n_pixels:n_pixels + cfg.z_size],
+            packed[:, n_pixels + cfg.z_size:])
+
+
+def _kl(mu, logvar):
+    """KL(N(mu, e^logvar) || N(0, I)) per image, in nats [orig vae.py]."""
+    return -0.5 * ops.sum(1.0 + logvar - ops.square(mu) - ops.exp(logvar), axis=1)
+
+
 def make_vae_loss(cfg: VAEConfig):
     """Per-image loss: sum of squared error + max(KL, kl_tolerance * z_size) [orig vae.py].
 
     With ``cfg.foreground_weight`` w > 0, each pixel's squared error is weighted by
     1 + w * |x - mean of x over the batch| (ours; see ``VAEConfig.foreground_weight``).
     """
-    n_pixels = IMAGE_SIZE * IMAGE_SIZE * cfg.channels
     kl_floor = cfg.kl_tolerance * cfg.z_size
 
     def vae_loss(x, packed):
-        x = ops.reshape(ops.cast(x, "float32"), (-1, n_pixels))
-        y = packed[:, :n_pixels]
-        mu = packed[:, n_pixels:n_pixels + cfg.z_size]
-        logvar = packed[:, n_pixels + cfg.z_size:]
+        x, y, mu, logvar = _unpack(cfg, x, packed)
         error = ops.square(x - y)
         if cfg.foreground_weight:
             error = error * (1.0 + cfg.foreground_weight * ops.abs(x - ops.mean(x, axis=0, keepdims=True)))
-        r_loss = ops.sum(error, axis=1)
-        kl = -0.5 * ops.sum(1.0 + logvar - ops.square(mu) - ops.exp(logvar), axis=1)
-        return r_loss + ops.maximum(kl, kl_floor)
+        return ops.sum(error, axis=1) + ops.maximum(_kl(mu, logvar), kl_floor)
 
     return vae_loss
+
+
+def make_vae_metrics(cfg: VAEConfig) -> list:
+    """The two parts of the loss the original printed while training [orig vae_train.py: r_loss,
+    kl_loss]: ``r_loss`` the unweighted sum of squared error per image, ``kl`` the KL in nats
+    before the floor (so a V that uses fewer nats than its floor shows it)."""
+
+    def r_loss(x, packed):
+        x, y, _, _ = _unpack(cfg, x, packed)
+        return ops.sum(ops.square(x - y), axis=1)
+
+    def kl(x, packed):
+        _, _, mu, logvar = _unpack(cfg, x, packed)
+        return _kl(mu, logvar)
+
+    return [r_loss, kl]
 
 
 def get_weights(encoder: keras.Model, decoder: keras.Model) -> VAEWeights:

@@ -124,7 +124,8 @@ def train(cfg: VAETrainConfig) -> Path:
 
     keras.utils.set_random_seed(cfg.seed)
     model, encoder, decoder = keras_vae.build_vae(cfg.vae, seed=cfg.seed)
-    model.compile(optimizer=keras.optimizers.Adam(cfg.vae.learning_rate), loss=keras_vae.make_vae_loss(cfg.vae))
+    model.compile(optimizer=keras.optimizers.Adam(cfg.vae.learning_rate), loss=keras_vae.make_vae_loss(cfg.vae),
+                  metrics=keras_vae.make_vae_metrics(cfg.vae))
     model.optimizer.build(model.trainable_variables)  # so a checkpoint restores Adam's moments too
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     done = training.resume_epoch(model, cfg.out_dir, steps, cfg.fresh)
