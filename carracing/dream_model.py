@@ -6,7 +6,8 @@
 
 Each frame is V's decoding of the z that M samples at temperature tau (0.7 [orig carracing/
 dream_env.py]) given C's action; the dream has no reward and ends after 1200 frames [orig].
-Defaults are this folder's trained files (none ships yet); see model.py.
+Defaults are the shipped agent in trained/ (README.md); a 99-parameter controller is the V-only
+ablation's (C sees z alone), as in model.py.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
-from carracing.config import SHIPPED, SPEC  # noqa: E402
+from carracing.config import SHIPPED, SPEC, spec_for_controller  # noqa: E402
+from worldmodels.config import EnvSpec  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
 from worldmodels.pipeline import evaluate  # noqa: E402
 from worldmodels.play import has_display  # noqa: E402
@@ -29,20 +31,20 @@ WINDOW_SCALE = 6   # the 64x64 dream frame shown at 384x384
 FPS = 50           # CarRacing's frame rate [gymnasium car_racing.py: FPS = 50]
 
 
-def play_window(args: argparse.Namespace) -> None:
+def play_window(args: argparse.Namespace, spec: EnvSpec) -> None:
     """A pygame window: C (or you, with --keyboard: arrows steer / gas / brake) acts in the dream."""
     from worldmodels.controller import Controller, features
     from worldmodels.envs.carracing import keyboard_action
     from worldmodels.formats import read_controller
     from worldmodels.play import dream_window
 
-    controller = None if args.keyboard else Controller(SPEC.controller,
-                                                       read_controller(args.controller, SPEC.controller.num_params))
-    agent, dream = evaluate.open_dream(args, SPEC)
+    controller = None if args.keyboard else Controller(spec.controller,
+                                                       read_controller(args.controller, spec.controller.num_params))
+    agent, dream = evaluate.open_dream(args, spec)
 
     def drive(pygame, pressed) -> np.ndarray:
         if controller is not None:
-            return controller.act(features(SPEC.controller, dream.z, dream.h, dream.c))[1]
+            return controller.act(features(spec.controller, dream.z, dream.h, dream.c))[1]
         return keyboard_action(*(pressed[k] for k in (pygame.K_LEFT, pygame.K_RIGHT, pygame.K_UP, pygame.K_DOWN)))
 
     dream_window(agent.vae.decode, dream, drive, FPS, "CarRacing dream (V decodes M's z)", scale=WINDOW_SCALE)
@@ -57,12 +59,13 @@ def main(argv: list[str] | None = None) -> None:
         raise WorldModelsError(f"--max_steps must be >= 0, got {args.max_steps}")
     if args.keyboard and (args.video is not None or not has_display()):
         raise WorldModelsError("--keyboard needs a display ($DISPLAY is not set) and no --video")
+    spec = SPEC if args.keyboard else spec_for_controller(args.controller)  # V-only ablation: 99 params
     if args.video is None and has_display():
-        play_window(args)
+        play_window(args, spec)
         return
     args.video = args.video or HERE / "videos" / f"dream_seed{args.seed}.mp4"
     args.where, args.mode, args.episodes, args.num_envs = "dream", "render", 1, 1
-    evaluate.run(args, SPEC, None, ("carracing",), HERE / "videos")
+    evaluate.run(args, spec, None, ("carracing",), HERE / "videos")
 
 
 if __name__ == "__main__":

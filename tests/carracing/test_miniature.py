@@ -34,5 +34,5 @@ def test_miniature_pipeline_runs_every_step(tmp_path):
     assert "seed 0 average_reward" in result.stdout  # every model.py step (any failing step fails the run)
     v_only, _ = read_json(tmp_path / "log" / "carracing_z.cma.1.4.best.json")
     assert len(v_only) == 99  # 3 x 32 + 3 [paper sec. 3.4, V model only]
-    for video in ("real.gif", "dream.gif"):
+    for video in ("real.gif", "dream.gif", "dream_z.gif"):  # dream_z: the V-only C in the dream
         assert (tmp_path / video).stat().st_size > 0, video
