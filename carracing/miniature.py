@@ -6,8 +6,9 @@ extract (2 episodes of 60 frames) -> vae_train (1 short epoch) -> series -> rnn_
 steps) -> train (2 generations of CMA-ES in the real game, population 4, 2 episodes of at most
 30 frames, under mpiexec) -> model.py norender and render (a video) -> the V-only ablation
 (train.py --v_only, one generation in one process, and model.py on its 99-parameter C) ->
-dream_model.py (a video, of each C). Outputs go to --workdir (CARRACING_WORKDIR), never to carracing/ itself. The test suite
-runs this; it checks that the steps fit together, not that the agent is any good.
+dream_model.py (a video, of each C). Outputs go to --workdir (CARRACING_WORKDIR), never to
+carracing/ itself. The test suite runs this; it checks that the steps fit together, not that the
+agent is any good.
 """
 
 from __future__ import annotations
