@@ -210,3 +210,23 @@ def test_action_mask_is_applied(blocked):
     envs = [ActionEnv(blocked=blocked)]
     _, steps, _ = real_rollouts(agent, None, params, np.array([[0, 1]]), envs=envs)
     assert envs[0].received and blocked not in envs[0].received
+
+
+def test_a_v_only_controller_plays_without_stepping_m():
+    from dataclasses import replace
+    cfg = replace(C_CFG, input_size=Z, features="z")
+    params = np.random.default_rng(5).standard_normal((2, cfg.num_params)).astype(np.float32)
+    seeds = np.array([[0, 1], [2, 3]])
+    stepped = make_agent(cfg=cfg)
+    expected = real_rollouts(stepped, ActionEnv, params, seeds, num_envs=2, z_noise=True)[:2]
+
+    class NoM:
+        initial_state = stepped.rnn.initial_state
+
+        def step(self, *args):
+            raise AssertionError("M was stepped for a controller that reads z only")
+
+    unstepped = replace(stepped, rnn=NoM())
+    got = real_rollouts(unstepped, ActionEnv, params, seeds, num_envs=2, z_noise=True)[:2]
+    for a, b in zip(expected, got):
+        np.testing.assert_array_equal(a, b)

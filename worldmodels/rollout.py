@@ -112,7 +112,8 @@ def real_rollouts(agent: Agent, make_env: Callable[[], gym.Env], params: np.ndar
                 mask = np.stack([agent.action_mask(slots[k].info) for k in live])
             env_action, m_action = controller.act(features(cfg, z, h, c), rows=rows, mask=mask)
             restart = np.array([steps[jobs[slots[k].job]] == 0 for k in live], np.float32)
-            h_all[live], c_all[live], _ = agent.rnn.step(z, m_action, h, c, restart)
+            if cfg.features != "z":  # C reads M's state; a V-only C [paper sec. 3.4] does not need M
+                h_all[live], c_all[live], _ = agent.rnn.step(z, m_action, h, c, restart)
             for j, k in enumerate(live):
                 slot = slots[k]
                 i, e = jobs[slot.job]
