@@ -65,7 +65,7 @@ def spec_for(game: str = DEFAULT_GAME, full_action_space: bool = False, rgb: boo
     return EnvSpec(
         name=name,
         vae=VAEConfig(z_size=Z_SIZE, channels=3 if rgb else 1,  # grayscale by default [design]
-                      mean_frame=True,        # else a Pong V never draws paddle or ball (README.md)
+                      mean_frame=True,        # else a Pong V stays on a plateau where z carries nothing (README.md)
                       learning_rate=1e-3),    # measured: at 1e-4 a Pong V still ignored z after 400 steps
         rnn=RNNConfig(
             z_size=Z_SIZE,

@@ -142,7 +142,7 @@ def test_mean_frame_keras_matches_numpy_and_starts_at_the_mean():
     assert trainable == vae.num_params(cfg) == vae.num_params(VAEConfig(z_size=8, channels=1))
     rng = np.random.default_rng(4)
     frames = rng.integers(0, 256, (6, 64, 64, 1), dtype=np.uint8)
-    m = vae.mean_frame(frames)
+    m = vae.mean_frame([frames[:4], frames[4:]])  # summed batch by batch
     np.testing.assert_allclose(m, np.clip(frames.mean(0) / 255.0, 0.01, 0.99), atol=1e-6)
     keras_vae.set_mean_frame(enc, dec, m)
     weights = keras_vae.get_weights(enc, dec)
@@ -171,7 +171,7 @@ def test_mean_frame_round_trip_and_mismatches(tmp_path):
         vae.load_weights(tmp_path / "vae.npz", VAEConfig(z_size=8, channels=1))
     plain_cfg = VAEConfig(z_size=8, channels=1)
     vae.save_weights(tmp_path / "plain.npz", vae.random_weights(plain_cfg, np.random.default_rng(6)), plain_cfg)
-    with pytest.raises(WorldModelsError, match="layer mean_frame missing"):
+    with pytest.raises(WorldModelsError, match="layer mean_frame missing: .*retrain with vae_train.py"):
         vae.load_weights(tmp_path / "plain.npz", cfg)
     bad = dict(weights, mean_frame=(np.full((64, 64, 1), 1.0, np.float32), np.zeros(0, np.float32)))
     with pytest.raises(WorldModelsError, match=r"mean frame outside \[0.01, 0.99\] \(min 1, max 1\)"):

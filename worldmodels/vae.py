@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -36,10 +37,17 @@ def layer_names(cfg: VAEConfig) -> tuple[str, ...]:
     return LAYER_ORDER + ((MEAN_FRAME,) if cfg.mean_frame else ())
 
 
-def mean_frame(frames: np.ndarray) -> np.ndarray:
-    """The ``mean_frame`` entry of V's weights: frames (N,64,64,C) uint8 -> their mean in [0,1], clipped."""
-    assert frames.ndim == 4 and frames.shape[1:3] == (IMAGE_SIZE, IMAGE_SIZE) and len(frames), frames.shape
-    m = frames.astype(np.float64).mean(axis=0) / 255.0
+def mean_frame(batches: Iterable[np.ndarray]) -> np.ndarray:
+    """The ``mean_frame`` entry of V's weights: the mean in [0,1], clipped, of batches of uint8
+    frames (N,64,64,C), summed batch by batch (50,000 RGB frames as float64 would take 4.9 GB)."""
+    total, count = None, 0
+    for frames in batches:
+        assert frames.ndim == 4 and frames.shape[1:3] == (IMAGE_SIZE, IMAGE_SIZE), frames.shape
+        batch_sum = frames.sum(axis=0, dtype=np.float64)
+        total = batch_sum if total is None else total + batch_sum
+        count += len(frames)
+    assert total is not None and count, "mean_frame needs at least one frame"
+    m = total / count / 255.0
     return np.clip(m, MEAN_FRAME_CLIP, 1.0 - MEAN_FRAME_CLIP).astype(np.float32)
 
 
@@ -90,6 +98,9 @@ VAEWeights = dict[str, tuple[np.ndarray, np.ndarray]]
 def check_weights(weights: VAEWeights, cfg: VAEConfig, source: str = "VAE weights") -> None:
     """Raise a one-line error when a layer is missing or has the wrong shape for ``cfg``."""
     for name, (k_shape, b_shape) in weight_shapes(cfg).items():
+        if name == MEAN_FRAME and name not in weights:
+            raise WorldModelsError(f"{source}: layer {name} missing: this V is built around its data's mean frame "
+                                   f"(VAEConfig.mean_frame) and these weights have none; retrain with vae_train.py")
         if name not in weights:
             raise WorldModelsError(f"{source}: layer {name} missing")
         kernel, bias = weights[name]

@@ -101,7 +101,7 @@ def data_mean_frame(files: list[Path], batch_size: int, seed: int, max_frames: i
     """V's mean frame (``VAEConfig.mean_frame``) over at most ``max_frames`` frames of the data
     (whole batches of ``batch_size``: the caller has checked there is at least one)."""
     stream = FrameStream(files, batch_size=batch_size, max_frames=max_frames, seed=seed)
-    return mean_frame(np.concatenate(list(stream.epoch())))
+    return mean_frame(stream.epoch())  # batch by batch: the frames are never all in memory
 
 
 def train(cfg: VAETrainConfig) -> Path:
