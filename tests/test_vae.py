@@ -144,6 +144,7 @@ def test_mean_frame_keras_matches_numpy_and_starts_at_the_mean():
     frames = rng.integers(0, 256, (6, 64, 64, 1), dtype=np.uint8)
     m = vae.mean_frame([frames[:4], frames[4:]])  # summed batch by batch
     np.testing.assert_allclose(m, np.clip(frames.mean(0) / 255.0, 0.01, 0.99), atol=1e-6)
+    np.testing.assert_array_equal(vae.mean_frame(frames), m)  # one array = one batch
     keras_vae.set_mean_frame(enc, dec, m)
     weights = keras_vae.get_weights(enc, dec)
     np.testing.assert_array_equal(weights[vae.MEAN_FRAME][0], m)

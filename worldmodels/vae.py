@@ -39,7 +39,10 @@ def layer_names(cfg: VAEConfig) -> tuple[str, ...]:
 
 def mean_frame(batches: Iterable[np.ndarray]) -> np.ndarray:
     """The ``mean_frame`` entry of V's weights: the mean in [0,1], clipped, of batches of uint8
-    frames (N,64,64,C), summed batch by batch (50,000 RGB frames as float64 would take 4.9 GB)."""
+    frames (N,64,64,C), summed batch by batch (50,000 RGB frames as float64 would take 4.9 GB).
+    A single array of frames counts as one batch."""
+    if isinstance(batches, np.ndarray):
+        batches = [batches]
     total, count = None, 0
     for frames in batches:
         assert frames.ndim == 4 and frames.shape[1:3] == (IMAGE_SIZE, IMAGE_SIZE), frames.shape
