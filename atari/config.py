@@ -14,6 +14,7 @@ reward head, so C can also be trained in M's dream (train.py --dream).
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import replace
@@ -40,6 +41,16 @@ VAE_EPOCHS = 3                   # as doomrnn/config.py (the original ran 10 [or
 RNN_EPOCHS = 20                  # the paper's 20 epochs of M [paper A.2]
 EPISODES_PER_WORKER = 200        # [orig doomrnn/extract.py: 200 trials per worker]
 MAX_HOLD = 4                     # extraction: an action is held 1..4 steps (4..16 frames); ours
+
+
+TRAINED = HERE / "trained"
+"""Shipped agents, one folder per game variant: trained/pong/ holds vae.npz, rnn.npz, initial_z.json
+and pong.{best,hist,log}.json, written by ship.py (README.md says how they were trained)."""
+
+
+def shipped_games() -> list[str]:
+    """Game variants with an agent in trained/ (e.g. ["pong"])."""
+    return sorted(p.name for p in TRAINED.glob("*") if (p / f"{p.name}.best.json").is_file())
 
 
 def workdir() -> Path:
@@ -112,13 +123,12 @@ def env_options(args: argparse.Namespace, max_steps: int | None = None):
 
 def env_factory(args: argparse.Namespace, max_steps: int | None = None) -> Callable[..., object]:
     """``make_env(render_mode=None)`` for the game the command line names."""
-    cfg = env_options(args, max_steps)
+    return functools.partial(_make_env, env_options(args, max_steps))  # picklable: model.py --procs N
 
-    def make_env(render_mode: str | None = None):
-        from worldmodels.envs.atari import make_from_config
-        return make_from_config(cfg, render_mode=render_mode)
 
-    return make_env
+def _make_env(cfg, render_mode: str | None = None):
+    from worldmodels.envs.atari import make_from_config
+    return make_from_config(cfg, render_mode=render_mode)
 
 
 # ----------------------------------------------------------------------------- command line
@@ -193,7 +203,7 @@ def check_controller(path: Path, spec: EnvSpec) -> None:
     path = Path(path)
     if not path.is_file():
         raise WorldModelsError(f"no controller at {path}: train one with train.py and the same game options "
-                               f"(no trained Atari agent is shipped yet)")
+                               f"(trained agents are shipped for: {', '.join(shipped_games()) or 'none'})")
     data = read_json(path, "controller file")
     params = data[0] if isinstance(data, list) and len(data) == 2 and isinstance(data[0], list) else data
     n = len(params) if isinstance(params, list) else 0

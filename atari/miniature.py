@@ -6,7 +6,7 @@ extract (3 episodes capped at 60 steps) -> vae_train (1 short epoch, 1 channel) 
 rnn_train (a few steps, reward and done heads) -> train (2 generations of CMA-ES in the real game,
 population 4, episodes capped at 40 steps, under mpiexec) -> train --dream (2 generations, the
 evaluations in the real game) -> model.py norender (real and dream) and render (a gif) ->
-dream_model.py (a gif of C in the dream).
+dream_model.py (a gif of C in the dream) -> ship.py (float16 V and M) -> model.py on the shipped files.
 Outputs go to --workdir (ATARI_WORKDIR), never to atari/ itself. The test suite runs this; it
 checks that the steps fit together, not that the agent is any good.
 """
@@ -26,6 +26,7 @@ def steps(work: Path, game: str) -> list[list[str]]:
     name = variant(game)
     real_best = str(work / "log" / f"{name}.cma.2.4.best.json")
     dream_best = str(work / "log" / f"{name}_dream.cma.2.4.best.json")
+    shipped = work / "trained" / name  # not atari/trained/: the real shipped agent stays untouched
     g = ["--game", game]
     es = ["-n", "4", "-e", "2", "-g", "2", "--eval_steps", "2", "--num_eval", "4", "--num_procs", "3",
           "--max_steps", "40", "--num_envs", "2"]
@@ -40,6 +41,9 @@ def steps(work: Path, game: str) -> list[list[str]]:
         ["model.py", *g, "dream", "norender", dream_best, "0", "--episodes", "4", "--max_steps", "40"],
         ["model.py", *g, "render", real_best, "0", "--max_steps", "20", "--video", str(work / "real.gif")],
         ["dream_model.py", *g, dream_best, "0", "--max_steps", "20", "--video", str(work / "dream.gif")],
+        ["ship.py", *g, "--log_prefix", real_best[:-len("best.json")], "--out_dir", str(shipped)],
+        ["model.py", *g, "norender", str(shipped / f"{name}.best.json"), "0", "--episodes", "2", "--max_steps", "40",
+         "--vae", str(shipped / "vae.npz"), "--rnn", str(shipped / "rnn.npz")],
     ]
 
 

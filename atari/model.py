@@ -6,8 +6,9 @@
     python model.py norender log/breakout.cma.16.64.best.json 0 --game Breakout --episodes 20
 
 ``real`` (the default) or ``dream`` may come first. Ends with ``seed S average_reward X stdev Y``;
-episode k uses seed S + k. The default controller is your own training run's
-log/<game>.cma.16.64.best.json with V and M from atari/<game>/: no trained Atari agent is shipped.
+episode k uses seed S + k. The default agent is the shipped one in trained/<game>/ (Pong), else
+your own run's log/<game>.cma.16.64.best.json. V, M and initial z default to the controller's
+own: trained/<game>/ for the shipped controller, atari/<game>/ (your pipeline) for any other.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
-from atari.config import check_controller, env_factory, parse, spec_matching_rnn, workdir
+from atari.config import TRAINED, check_controller, env_factory, parse, spec_matching_rnn, workdir
 from worldmodels.config import EnvSpec
 from worldmodels.fileio import WorldModelsError, cli_main
 from worldmodels.pipeline import evaluate
@@ -28,17 +29,51 @@ REAL, DREAM = ("real",), ("dream",)
 MODES = ("render", "norender")
 
 
-def files(spec: EnvSpec) -> evaluate.ModelFiles:
-    """This game's own V, M, initial z and (real-game) training run's best controller."""
+def own_files(spec: EnvSpec) -> evaluate.ModelFiles:
+    """This game's own pipeline (tf_vae, tf_rnn, tf_initial_z) and training run at the paper's budget."""
     p = spec.paths
     return evaluate.ModelFiles(vae=p.path("vae"), rnn=p.path("rnn"), initial_z=p.path("initial_z"),
                                controller=p.path("log") / f"{spec.name}.cma.16.64.best.json")
 
 
+def shipped_files(spec: EnvSpec) -> evaluate.ModelFiles | None:
+    """The agent shipped in trained/<game>/ by ship.py, if this game variant has one."""
+    folder = TRAINED / spec.name
+    best = folder / f"{spec.name}.best.json"
+    if not best.is_file():
+        return None
+    return evaluate.ModelFiles(vae=folder / "vae.npz", rnn=folder / "rnn.npz",
+                               initial_z=folder / "initial_z.json", controller=best)
+
+
+def files(spec: EnvSpec) -> evaluate.ModelFiles:
+    """The default agent: the shipped one where there is one (Pong), else your own run's."""
+    return shipped_files(spec) or own_files(spec)
+
+
 def make_parser(spec: EnvSpec) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    evaluate.add_arguments(parser, files(spec), REAL, DREAM)
+    add_model_arguments(parser, spec, lambda p, f: evaluate.add_arguments(p, f, REAL, DREAM))
     return parser
+
+
+def add_model_arguments(parser: argparse.ArgumentParser, spec: EnvSpec, add) -> None:
+    """``add(parser, files)`` adds the controller and model-file options; V, M and initial z are
+    then left unset so that ``fill_model_files`` takes them from the controller's own folder."""
+    add(parser, files(spec))
+    parser.set_defaults(vae=None, rnn=None, initial_z=None)
+
+
+def fill_model_files(args: argparse.Namespace, spec: EnvSpec) -> None:
+    """V, M and initial z not given on the command line come from where the controller came from:
+    trained/<game>/ for the shipped controller, this game's pipeline for any other (a controller
+    only works with the V and M it was trained on)."""
+    shipped = shipped_files(spec)
+    in_shipped = shipped is not None and Path(args.controller).resolve().parent == shipped.controller.parent.resolve()
+    base = shipped if in_shipped else own_files(spec)
+    for name in ("vae", "rnn", "initial_z"):
+        if getattr(args, name) is None:
+            setattr(args, name, getattr(base, name))
 
 
 def with_default_where(argv: list[str]) -> list[str]:
@@ -54,6 +89,7 @@ def with_default_where(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     argv = with_default_where(list(sys.argv[1:] if argv is None else argv))
     args, spec = parse(argv, make_parser)
+    fill_model_files(args, spec)
     check_controller(args.controller, spec)
     spec = spec_matching_rnn(spec, args.rnn)
     if args.where in DREAM and not spec.rnn.reward_head and args.rnn.is_file():

@@ -37,7 +37,12 @@ def run_main(module: str, argv: list[str], capsys) -> tuple[int, str]:
 
 @pytest.fixture
 def work(tmp_path, monkeypatch):
+    """An empty ATARI_WORKDIR and no shipped agents (else model.py would play the shipped Pong)."""
+    import atari.config
+    import atari.model
     monkeypatch.setenv("ATARI_WORKDIR", str(tmp_path))
+    for module in (atari.config, atari.model):
+        monkeypatch.setattr(module, "TRAINED", tmp_path / "no_trained")
     return tmp_path
 
 
@@ -47,7 +52,7 @@ def work(tmp_path, monkeypatch):
     ("rnn_train", [], "run series.py"),
     ("train", ["-g", "1"], "run rnn_train.py"),
     ("train", ["-g", "1", "--dream"], "run rnn_train.py"),
-    ("model", ["norender"], "no trained Atari agent"),
+    ("model", ["norender"], "train one with train.py"),
     ("dream_model", [], "run vae_train.py"),
     ("extract", ["--game", "Pongg"], "unknown Atari game 'Pongg'; did you mean pong"),
     ("model", ["norender", "--game", "ALE/NoSuchGame-v5"], "unknown Atari game"),

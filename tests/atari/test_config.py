@@ -19,6 +19,7 @@ def test_spec_is_sized_by_the_games_actions(game, n):
     assert spec.rnn.input_size == 32 + n + 1  # z, one-hot action, restart flag
     assert spec.rnn.reward_head and spec.rnn.done_head
     assert spec.vae.channels == 1 and spec.vae.z_size == 32
+    assert spec.vae.mean_frame and spec.vae.foreground_weight == 20.0  # what made V draw both paddles (README)
     assert spec.dream.max_steps == 4500  # 18,000 frames at frame skip 4
 
 
@@ -51,7 +52,7 @@ def test_m_heads_are_read_from_the_weights_and_action_counts_checked(tmp_path, f
 
 def test_controller_for_another_game_is_named(tmp_path):
     pong = spec_for("Pong")
-    with pytest.raises(WorldModelsError, match="no controller at .*no trained Atari agent"):
+    with pytest.raises(WorldModelsError, match="no controller at .*train one with train.py"):
         check_controller(tmp_path / "missing.json", pong)
     path = tmp_path / "seaquest.json"
     path.write_text(json.dumps([[0.0] * spec_for("Seaquest").controller.num_params, 1.0]))
@@ -59,3 +60,30 @@ def test_controller_for_another_game_is_named(tmp_path):
         check_controller(path, pong)
     path.write_text(json.dumps([0.0] * 1734))
     check_controller(path, pong)
+
+
+def test_v_and_m_default_to_the_controllers_own_folder(tmp_path, monkeypatch):
+    """model.py: the shipped controller plays with the shipped V and M, any other with this game's
+    own pipeline; files given on the command line win; no shipped agent -> your own run's."""
+    import atari.model as model
+    monkeypatch.setenv("ATARI_WORKDIR", str(tmp_path / "work"))
+    monkeypatch.setattr(model, "TRAINED", tmp_path / "trained")
+    pong = spec_for("Pong")
+    assert model.shipped_files(pong) is None and model.files(pong) == model.own_files(pong)
+    shipped = tmp_path / "trained" / "pong"
+    shipped.mkdir(parents=True)
+    (shipped / "pong.best.json").write_text("[]")
+    assert model.files(pong).controller == shipped / "pong.best.json"
+
+    def filled(argv):
+        args = model.make_parser(pong).parse_args(argv)
+        model.fill_model_files(args, pong)
+        return args
+
+    args = filled(["real", "norender"])
+    assert (args.vae, args.rnn, args.initial_z) == (shipped / "vae.npz", shipped / "rnn.npz",
+                                                    shipped / "initial_z.json")
+    args = filled(["real", "norender", str(tmp_path / "work" / "log" / "mine.best.json")])
+    assert (args.vae, args.rnn) == (pong.paths.path("vae"), pong.paths.path("rnn"))
+    args = filled(["real", "norender", "--vae", str(tmp_path / "v.npz")])
+    assert args.vae == tmp_path / "v.npz" and args.rnn == shipped / "rnn.npz"

@@ -28,5 +28,8 @@ def test_miniature_pipeline_runs_every_step(tmp_path):
         assert [row[0] for row in hist] == [1, 2], name
         params, _ = read_json(tmp_path / "log" / f"{name}.cma.2.4.best.json")
         assert len(params) == (32 + 256) * 6 + 6, name
-    assert result.stdout.count("seed 0 average_reward") == 4
+    assert result.stdout.count("seed 0 average_reward") == 5  # the last: the shipped copy
+    shipped = tmp_path / "trained" / "pong"
+    assert sorted(p.name for p in shipped.iterdir()) == [
+        "initial_z.json", "pong.best.json", "pong.hist.json", "pong.log.json", "rnn.npz", "vae.npz"]
     assert (tmp_path / "real.gif").stat().st_size > 0 and (tmp_path / "dream.gif").stat().st_size > 0
