@@ -32,8 +32,8 @@ Z_SIZE = 32            # [paper A.1: CarRacing's z; Atari frames are as simple]
 HIDDEN = 256           # [paper A.1: CarRacing's LSTM 256]
 NUM_MIXTURES = 5       # [orig rnn.py: 5 Gaussians per z dimension]
 
-# Budgets. V and M training were not run at full size for Atari yet (see README.md); V's cost
-# per image is Doom's (same network, one input channel instead of three).
+# Budgets: the shipped Pong agent was trained with these (README.md, "Pong at full size"); V's
+# cost per image is Doom's (same network, one input channel instead of three).
 FOREGROUND_WEIGHT = 20.0  # measured (README.md): with the mean frame, from the first step, V draws both
                           # paddles and the ball within 750 steps; without it, only the opponent's paddle
 VAE_FRAMES_PER_EPOCH = 100_000   # a random 100k-frame subset per epoch, as doomrnn/config.py

@@ -1,7 +1,7 @@
 """Pack this game's finished run (tf_vae, tf_rnn, tf_initial_z and a training run's log files)
 into trained/<game>/ as <game>.{best,hist,log}.json next to V and M: what model.py plays by default.
 
-    python ship.py --log_prefix log/pong.cma.1.32.     # the shipped Pong run (README.md)
+    python ship.py --log_prefix log/pong.cma.2.32.     # the shipped Pong run (README.md)
     python ship.py --game Breakout                     # log/breakout.cma.16.64.* (the paper's budget)
 
 Files already in trained/<game>/ are moved to trained/<game>/previous/<time>/, never overwritten.
