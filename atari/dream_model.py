@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
 from atari.config import check_controller, parse, spec_matching_rnn, workdir
-from atari.model import add_model_arguments, fill_model_files
+from atari.model import files
 from worldmodels.config import EnvSpec
 from worldmodels.fileio import WorldModelsError, cli_main
 from worldmodels.pipeline import evaluate
@@ -49,13 +49,13 @@ def play_by_keyboard(args: argparse.Namespace, spec: EnvSpec) -> None:
 
 def make_parser(spec: EnvSpec) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_model_arguments(parser, spec, lambda p, f: evaluate.add_dream_model_arguments(p, f, spec))
+    evaluate.add_dream_model_arguments(parser, files(spec), spec)
     return parser
 
 
 def main(argv: list[str] | None = None) -> None:
     args, spec = parse(argv, make_parser)
-    fill_model_files(args, spec)
+    evaluate.fill_model_files(args, spec)  # V and M from the controller's folder
     for path, step in ((args.vae, "vae_train.py"), (args.rnn, "rnn_train.py"), (args.initial_z, "series.py")):
         if not path.is_file():
             raise WorldModelsError(f"{path} not found: run {step} first")

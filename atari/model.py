@@ -31,9 +31,7 @@ MODES = ("render", "norender")
 
 def own_files(spec: EnvSpec) -> evaluate.ModelFiles:
     """This game's own pipeline (tf_vae, tf_rnn, tf_initial_z) and training run at the paper's budget."""
-    p = spec.paths
-    return evaluate.ModelFiles(vae=p.path("vae"), rnn=p.path("rnn"), initial_z=p.path("initial_z"),
-                               controller=p.path("log") / f"{spec.name}.cma.16.64.best.json")
+    return evaluate.pipeline_files(spec, spec.paths.path("log") / f"{spec.name}.cma.16.64.best.json")
 
 
 def shipped_files(spec: EnvSpec) -> evaluate.ModelFiles | None:
@@ -53,27 +51,8 @@ def files(spec: EnvSpec) -> evaluate.ModelFiles:
 
 def make_parser(spec: EnvSpec) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_model_arguments(parser, spec, lambda p, f: evaluate.add_arguments(p, f, REAL, DREAM))
+    evaluate.add_arguments(parser, files(spec), REAL, DREAM)
     return parser
-
-
-def add_model_arguments(parser: argparse.ArgumentParser, spec: EnvSpec, add) -> None:
-    """``add(parser, files)`` adds the controller and model-file options; V, M and initial z are
-    then left unset so that ``fill_model_files`` takes them from the controller's own folder."""
-    add(parser, files(spec))
-    parser.set_defaults(vae=None, rnn=None, initial_z=None)
-
-
-def fill_model_files(args: argparse.Namespace, spec: EnvSpec) -> None:
-    """V, M and initial z not given on the command line come from where the controller came from:
-    trained/<game>/ for the shipped controller, this game's pipeline for any other (a controller
-    only works with the V and M it was trained on)."""
-    shipped = shipped_files(spec)
-    in_shipped = shipped is not None and Path(args.controller).resolve().parent == shipped.controller.parent.resolve()
-    base = shipped if in_shipped else own_files(spec)
-    for name in ("vae", "rnn", "initial_z"):
-        if getattr(args, name) is None:
-            setattr(args, name, getattr(base, name))
 
 
 def with_default_where(argv: list[str]) -> list[str]:
@@ -89,7 +68,7 @@ def with_default_where(argv: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     argv = with_default_where(list(sys.argv[1:] if argv is None else argv))
     args, spec = parse(argv, make_parser)
-    fill_model_files(args, spec)
+    evaluate.fill_model_files(args, spec)  # V and M from the controller's folder
     check_controller(args.controller, spec)
     spec = spec_matching_rnn(spec, args.rnn)
     if args.where in DREAM and not spec.rnn.reward_head and args.rnn.is_file():

@@ -3,7 +3,7 @@
     python dream_model.py                                   # the shipped C, M and V -> videos/
     python dream_model.py --distribution bounded_waste      # the C shipped for that distribution
     python dream_model.py log/linear_waste/binpacking.cma.2.64.best.json 3 --video dream.gif \
-        --temperature 1.2 --vae tf_vae/vae.npz --rnn tf_rnn/rnn.npz --initial_z tf_initial_z/initial_z.json
+        --temperature 1.2                                   # your own run, with your tf_vae/ and tf_rnn/
 
 The dream starts from a recorded first frame (initial_z.json); each step C picks the argmax
 action, M samples the next z at temperature tau and predicts the reward (reward head) and the end

@@ -3,14 +3,14 @@
     python model.py binpacking norender                        # 100 episodes, the shipped agent
     python model.py binpacking norender --distribution bounded_waste   # that distribution's C
     python model.py binpacking render [model.json] [seed]      # one episode as a video file
-    python model.py binpacking norender log/linear_waste/binpacking.cma.2.64.best.json 0 \
-        --vae tf_vae/vae.npz --rnn tf_rnn/rnn.npz               # your own run's files
+    python model.py binpacking norender log/linear_waste/binpacking.cma.2.64.best.json 0  # your own run
     python model.py binpackingrnn norender                     # 100 episodes inside M's dream
 
 Ends with ``seed S average_reward X stdev Y``; episode k uses seed S + k. The score is the total
 reward, minus the wasted space (compare with baselines.py). C plays argmax over the valid actions
 (the environment's action mask), as in train.py. The defaults are the shipped files in trained/,
-with the controller trained on --distribution (README.md).
+with the controller trained on --distribution (README.md). Your own controller plays with your
+pipeline's V, M and initial z (tf_vae/, tf_rnn/, tf_initial_z/) unless --vae / --rnn / --initial_z say otherwise.
 """
 
 from __future__ import annotations

@@ -2,15 +2,16 @@
 
     python model.py carracing norender [model.json] [seed]   # 100 episodes [paper: 100 trials]
     python model.py carracing render   [model.json] [seed]   # one episode: window, or a video file
-    python model.py carracing norender log/carracing.cma.1.32.best.json 0 --episodes 20 \\
-        --vae tf_vae/vae.npz --rnn tf_rnn/rnn.npz             # your own training run
+    python model.py carracing norender log/carracing.cma.1.32.best.json 0 --episodes 20  # your own run
     python model.py carracing norender carracing.cma.16.64.best.json 0 \\
         --vae vae.json --rnn rnn.json                         # the original's published agent
     python model.py carracing norender log/carracing_z.cma.1.32.best.json  # a V-only C (99 params)
 
 Ends with ``seed S average_reward X stdev Y`` [orig model.py]; episode k uses seed S + k. The
 defaults play the agent shipped in trained/ (V, M and C trained by this project's scripts;
-README.md says how and what it scores). Solved = average >= 900 over 100 random tracks
+README.md says how and what it scores). V, M and initial z follow the controller: the shipped
+ones for a controller in trained/, your pipeline's (tf_vae/, tf_rnn/, tf_initial_z/) for any
+other; --vae / --rnn / --initial_z override. Solved = average >= 900 over 100 random tracks
 [paper sec. 3.4].
 """
 

@@ -3,11 +3,12 @@
     python model.py doomreal norender                    # 100 real episodes, shipped agent
     python model.py doomreal render [model.json] [seed]  # one episode: window, or a video file
     python model.py doomrnn norender --temperature 1.15  # 100 episodes inside the dream
-    python model.py doomreal norender log/doomrnn.cma.16.64.best.json 0 --episodes 20 \\
-        --vae tf_vae/vae.npz --rnn tf_rnn/rnn.npz        # your own training run
+    python model.py doomreal norender log/doomrnn.cma.16.64.best.json 0 --episodes 20  # your own run
 
 Ends with ``seed S average_reward X stdev Y``; episode k uses seed S + k. Defaults load the
-shipped weights in doomrnn/trained/.
+shipped weights in doomrnn/trained/. V, M and initial z follow the controller: the shipped ones
+(or files of the same name beside it, as trained/real/rnn.npz) for a controller under trained/,
+your pipeline's (tf_vae/, tf_rnn/, tf_initial_z/) for any other; --vae / --rnn / --initial_z override.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ import pytest
 
 from atari.config import check_controller, spec_for, spec_matching_rnn, variant
 from worldmodels.fileio import WorldModelsError
+from worldmodels.pipeline import evaluate
 
 
 @pytest.mark.parametrize("game,n", [("Pong", 6), ("Breakout", 4), ("SpaceInvaders", 6), ("Seaquest", 18)])
@@ -77,7 +78,7 @@ def test_v_and_m_default_to_the_controllers_own_folder(tmp_path, monkeypatch):
 
     def filled(argv):
         args = model.make_parser(pong).parse_args(argv)
-        model.fill_model_files(args, pong)
+        evaluate.fill_model_files(args, pong)
         return args
 
     args = filled(["real", "norender"])

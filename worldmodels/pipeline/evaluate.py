@@ -35,6 +35,44 @@ class ModelFiles:
     controller: Path
 
 
+MODEL_FILES = ("vae", "rnn", "initial_z")
+
+
+def pipeline_files(spec: EnvSpec, controller: Path) -> ModelFiles:
+    """This environment's own pipeline outputs (tf_vae/, tf_rnn/, tf_initial_z/) with ``controller``."""
+    p = spec.paths
+    return ModelFiles(vae=p.path("vae"), rnn=p.path("rnn"), initial_z=p.path("initial_z"), controller=controller)
+
+
+def add_model_file_arguments(parser: argparse.ArgumentParser, shipped: ModelFiles) -> None:
+    """--vae, --rnn, --initial_z, left unset so that ``fill_model_files`` takes them from the
+    controller's own folder (a controller only works with the V and M it was trained with)."""
+    parser.set_defaults(shipped_files=shipped)
+    for name in MODEL_FILES:
+        parser.add_argument(f"--{name}", type=Path, default=None,
+                            help=f"default: the controller's own: {getattr(shipped, name).name} beside a "
+                                 f"controller under {shipped.controller.parent}, else {getattr(shipped, name)}; "
+                                 f"this environment's own pipeline's for any other controller")
+
+
+def fill_model_files(args: argparse.Namespace, spec: EnvSpec) -> None:
+    """V, M and initial z not given on the command line come from where the controller came from.
+    A controller in the shipped folder, or in a folder under it, plays with the files of that name
+    next to it (e.g. doomrnn's trained/real/rnn.npz), else the shipped ones; any other controller
+    plays with this environment's own pipeline (spec.paths). Files given on the command line win."""
+    shipped = args.shipped_files
+    folder = Path(args.controller).resolve().parent
+    shipped_folder = shipped.controller.resolve().parent
+    for name in MODEL_FILES:
+        if getattr(args, name) is not None:
+            continue
+        if folder.is_relative_to(shipped_folder):
+            beside = folder / getattr(shipped, name).name
+            setattr(args, name, beside if beside.is_file() else getattr(shipped, name))
+        else:
+            setattr(args, name, getattr(pipeline_files(spec, args.controller), name))
+
+
 def add_arguments(parser: argparse.ArgumentParser, files: ModelFiles, real_names: tuple[str, ...],
                   dream_names: tuple[str, ...]) -> None:
     where_help = f"{'/'.join(real_names)}: the real environment"
@@ -46,9 +84,7 @@ def add_arguments(parser: argparse.ArgumentParser, files: ModelFiles, real_names
                         help="best.json or params .json (default: the shipped controller)")
     parser.add_argument("seed", nargs="?", type=int, default=0)
     parser.add_argument("--episodes", type=int, default=None, help="norender: episodes (default 100)")
-    parser.add_argument("--vae", type=Path, default=files.vae)
-    parser.add_argument("--rnn", type=Path, default=files.rnn)
-    parser.add_argument("--initial_z", type=Path, default=files.initial_z)
+    add_model_file_arguments(parser, files)
     parser.add_argument("--temperature", type=float, default=None, help="dream: tau (default: the env's)")
     parser.add_argument("--video", type=Path, default=None, help="render: write this .mp4/.gif")
     parser.add_argument("--num_envs", type=int, default=8, help="real: games played in lockstep")
@@ -61,9 +97,7 @@ def add_dream_model_arguments(parser: argparse.ArgumentParser, files: ModelFiles
     """dream_model.py's command line: [controller] [seed], the model files, tau, video, cap."""
     parser.add_argument("controller", nargs="?", type=Path, default=files.controller)
     parser.add_argument("seed", nargs="?", type=int, default=0)
-    parser.add_argument("--vae", type=Path, default=files.vae)
-    parser.add_argument("--rnn", type=Path, default=files.rnn)
-    parser.add_argument("--initial_z", type=Path, default=files.initial_z)
+    add_model_file_arguments(parser, files)
     parser.add_argument("--temperature", type=float, default=None, help=f"tau (default {spec.dream.temperature})")
     parser.add_argument("--video", type=Path, default=None, help="write the controller's dream to this .mp4/.gif")
     parser.add_argument("--max_steps", type=int, default=0, help=f"cap the episode (0: {spec.dream.max_steps})")
@@ -80,6 +114,7 @@ def open_dream(args: argparse.Namespace, spec: EnvSpec):
     from worldmodels.dream import VectorDream
     from worldmodels.evaluators import load_agent
 
+    fill_model_files(args, spec)
     agent = load_agent(spec, args.vae, args.rnn)
     mu, logvar = read_initial_z(args.initial_z, spec.rnn.z_size)
     dream = VectorDream(agent.rnn, mu, logvar, dream_config(spec, args.temperature, args.max_steps),
@@ -102,6 +137,7 @@ def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., object]
     episodes = 1 if args.mode == "render" else (args.episodes or 100)
     if episodes < 1:
         raise WorldModelsError(f"--episodes must be >= 1, got {episodes}")
+    fill_model_files(args, spec)
     params = read_controller(args.controller, spec.controller.num_params)
     seeds = (args.seed + np.arange(episodes, dtype=np.int64))[None, :]
     agent = load_agent(spec, args.vae, args.rnn, action_mask=action_mask)
