@@ -25,6 +25,18 @@ def test_default_agent_is_the_shipped_one_and_drives():
     assert float(last.split()[3]) > 10, last
 
 
+def test_shipped_v_only_controller_plays_with_the_shipped_v(capsys):
+    """trained/v_only/: the paper's ablation (C sees z alone, 99 params) plays with the shipped V
+    through model.py's defaults (a controller under trained/ takes the shipped V and M)."""
+    from carracing import model
+    from worldmodels.formats import controller_size
+
+    best = REPO / "carracing" / "trained" / "v_only" / "carracing_z.best.json"
+    assert controller_size(best) == 99, best
+    model.main(["carracing", "norender", str(best), "--episodes", "2", "--max_steps", "100"])
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert last.startswith("seed 0 average_reward ") and float(last.split()[3]) > 10, last
+
 
 def test_procs_split_gives_the_same_episodes(capsys):
     """model.py norender --procs 2 plays the same episodes (an episode depends only on its seed)."""
