@@ -50,9 +50,9 @@ def add_model_file_arguments(parser: argparse.ArgumentParser, shipped: ModelFile
     parser.set_defaults(shipped_files=shipped)
     for name in MODEL_FILES:
         parser.add_argument(f"--{name}", type=Path, default=None,
-                            help=f"default: the controller's own: {getattr(shipped, name).name} beside a "
-                                 f"controller under {shipped.controller.parent}, else {getattr(shipped, name)}; "
-                                 f"this environment's own pipeline's for any other controller")
+                            help=f"default: for a controller under {shipped.controller.parent}, the "
+                                 f"{getattr(shipped, name).name} beside it, else {getattr(shipped, name)}; "
+                                 f"for any other controller, this environment's own pipeline's")
 
 
 def fill_model_files(args: argparse.Namespace, spec: EnvSpec) -> None:
