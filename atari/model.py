@@ -36,12 +36,8 @@ def own_files(spec: EnvSpec) -> evaluate.ModelFiles:
 
 def shipped_files(spec: EnvSpec) -> evaluate.ModelFiles | None:
     """The agent shipped in trained/<game>/ by ship.py, if this game variant has one."""
-    folder = TRAINED / spec.name
-    best = folder / f"{spec.name}.best.json"
-    if not best.is_file():
-        return None
-    return evaluate.ModelFiles(vae=folder / "vae.npz", rnn=folder / "rnn.npz",
-                               initial_z=folder / "initial_z.json", controller=best)
+    shipped = evaluate.ModelFiles.in_folder(TRAINED / spec.name, f"{spec.name}.best.json")
+    return shipped if shipped.controller.is_file() else None
 
 
 def files(spec: EnvSpec) -> evaluate.ModelFiles:

@@ -104,5 +104,4 @@ def model_files(distribution: str = DISTRIBUTION):
     the distribution's shipped controller (linear waste's for a distribution without one)."""
     from worldmodels.pipeline.evaluate import ModelFiles
     own = distribution if distribution in SHIPPED_DISTRIBUTIONS else DISTRIBUTION
-    return ModelFiles(vae=TRAINED / "vae.npz", rnn=TRAINED / "rnn.npz", initial_z=TRAINED / "initial_z.json",
-                      controller=TRAINED / f"{shipped_prefix(own)}best.json")
+    return ModelFiles.in_folder(TRAINED, f"{shipped_prefix(own)}best.json")

@@ -77,8 +77,7 @@ def _shipped():
     """The agent model.py plays by default: weights trained by this project's scripts, shipped in
     trained/ (README.md says how they were made)."""
     from worldmodels.pipeline.evaluate import ModelFiles
-    return ModelFiles(vae=TRAINED / "vae.npz", rnn=TRAINED / "rnn.npz", initial_z=TRAINED / "initial_z.json",
-                      controller=TRAINED / f"{SHIPPED_PREFIX}best.json")
+    return ModelFiles.in_folder(TRAINED, f"{SHIPPED_PREFIX}best.json")
 
 
 SHIPPED = _shipped()

@@ -50,9 +50,7 @@ RNN_EPOCHS = 20                  # the paper's 20 epochs of M [paper A.2]
 # The shipped agent: weights trained by this project's scripts (doomrnn/README.md says how).
 def _shipped():
     from worldmodels.pipeline.evaluate import ModelFiles
-    trained = HERE / "trained"
-    return ModelFiles(vae=trained / "vae.npz", rnn=trained / "rnn.npz", initial_z=trained / "initial_z.json",
-                      controller=trained / "doomrnn.cma.16.64.best.json")  # trained in the dream: README
+    return ModelFiles.in_folder(HERE / "trained", "doomrnn.cma.16.64.best.json")  # trained in the dream: README
 
 
 SHIPPED = _shipped()

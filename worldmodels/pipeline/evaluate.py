@@ -34,6 +34,14 @@ class ModelFiles:
     initial_z: Path
     controller: Path
 
+    @classmethod
+    def in_folder(cls, folder: Path, controller: str) -> ModelFiles:
+        """The layout ship.py writes: vae.npz, rnn.npz, initial_z.json and the controller file
+        ``controller``, all in ``folder``."""
+        folder = Path(folder)
+        return cls(vae=folder / "vae.npz", rnn=folder / "rnn.npz", initial_z=folder / "initial_z.json",
+                   controller=folder / controller)
+
 
 MODEL_FILES = ("vae", "rnn", "initial_z")
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from worldmodels.config import EnvSpec
 from worldmodels.fileio import WorldModelsError
 from worldmodels.mdnrnn import RNNWeights
+from worldmodels.pipeline.evaluate import ModelFiles
 from worldmodels.vae import load_weights, save_weights
 
 
@@ -37,7 +38,8 @@ def ship(spec: EnvSpec, vae_path: Path, rnn_path: Path, initial_z_path: Path, lo
         backup.mkdir(parents=True)
         for p in old:
             shutil.move(str(p), backup / p.name)
-    written = [out_dir / "vae.npz", out_dir / "rnn.npz", out_dir / "initial_z.json"]
+    layout = ModelFiles.in_folder(out_dir, next(dst for dst in sources if dst.endswith("best.json")))
+    written = [layout.vae, layout.rnn, layout.initial_z]  # where model.py's defaults look
     save_weights(written[0], load_weights(vae_path, spec.vae), spec.vae, dtype=dtype)
     RNNWeights.load(rnn_path, spec.rnn).save(written[1], spec.rnn, dtype=dtype)
     shutil.copyfile(initial_z_path, written[2])
