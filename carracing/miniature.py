@@ -3,7 +3,7 @@
     python miniature.py [--workdir /tmp/carracing_mini]
 
 extract (2 episodes of 60 frames) -> vae_train (1 short epoch) -> series -> rnn_train (a few
-steps) -> train (2 generations of CMA-ES in the real game, population 4, 2 episodes of at most
+steps) -> rnn_check -> train (2 generations of CMA-ES in the real game, population 4, 2 episodes of at most
 30 frames, under mpiexec) -> model.py norender and render (a video) -> the V-only ablation
 (train.py --v_only, one generation in one process, and model.py on its 99-parameter C) ->
 dream_model.py (a video, of each C). Outputs go to --workdir (CARRACING_WORKDIR), never to
@@ -32,6 +32,7 @@ def steps(work: Path) -> list[list[str]]:
         ["vae_train.py", "--epochs", "1", "--max_frames", "100", "--batch_size", "20"],
         ["series.py"],
         ["rnn_train.py", "--epochs", "2", "--steps_per_epoch", "2", "--batch_size", "2", "--seq_len", "20"],
+        ["rnn_check.py", "--episodes", "2"],
         ["train.py", "-n", "4", "-e", "2", "-g", "2", "--eval_steps", "2", "--num_eval", "2", "--num_procs", "3",
          "--max_steps", "30", "--num_envs", "2"],
         ["model.py", "carracing", "norender", best, "0", "--episodes", "2", "--max_steps", "30"] + own,

@@ -60,12 +60,22 @@ def test_last_episodes_only_and_nll_matches_per_episode_reference():
     assert got.z_nll == pytest.approx(total / count, rel=1e-5)
 
 
+def test_m_without_done_head_gets_z_nll_only(capsys):
+    no_head = replace(CFG, done_head=False)
+    weights = random_weights(no_head, seed=3)
+    with_head = replace(weights,   # the same M plus a done column in front
+                        output_w=np.concatenate([np.zeros((4, 1), np.float32), weights.output_w], axis=1),
+                        output_b=np.concatenate([[0.0], weights.output_b]).astype(np.float32))
+    got = check_rnn(NumpyMDNRNN(weights, no_head), make_series(), episodes=2)
+    ref = check_rnn(NumpyMDNRNN(with_head, CFG), make_series(), episodes=2)
+    assert (got.done_head, got.deaths, got.deaths_hit, got.false_alarm_rate) == (False, 0, 0, 0.0)
+    assert got.z_nll == pytest.approx(ref.z_nll, rel=1e-6)
+    assert "done logit" not in got.summary() and "z NLL" in got.summary()
+
+
 def test_bad_input_is_one_clear_error(tmp_path):
     with pytest.raises(WorldModelsError, match="holds 3 episodes"):
         check_rnn(rnn_with_done_bias(0.0), make_series(), episodes=4)
-    no_head = replace(CFG, done_head=False)
-    with pytest.raises(WorldModelsError, match="no done head"):
-        check_rnn(NumpyMDNRNN(random_weights(no_head), no_head), make_series(), episodes=1)
     with pytest.raises(WorldModelsError, match="rnn_train.py"):
         script_main("x", CFG, tmp_path / "rnn.npz", tmp_path / "series.npz", [])
 

@@ -1,11 +1,15 @@
-"""Check M on recorded episodes before training C in its dream.
+"""Check M on recorded episodes: how well it predicts the next z and, with a done head, whether
+it fires where the game really ends.
 
-A dream can only teach C to survive if M's done head fires where the game really ends. This step
-replays the last N recorded episodes (their V means, teacher-forced: M is fed the true z_t and
-a_t) and reports how often the done logit is > 0 on the death frames and on all other frames,
-and M's mean -log p(z_{t+1}) per z dimension. (Doom, from our runs: an M whose done head fired
-on 60% of deaths gave a dream where standing still survived ~1,900 steps; at 92% standing still
-died after ~340 steps, and C trained in that dream played the real game well; doomrnn/README.md.)
+This step replays the last N episodes of a series (their V means, teacher-forced: M is fed the true
+z_t and a_t) and reports M's mean -log p(z_{t+1}) per z dimension and, for an M with a done head,
+how often the done logit is > 0 on the death frames and on all other frames. Point ``--series`` at
+episodes M was not trained on (a second workdir's series.py) for a held-out figure.
+
+A dream can only teach C to survive if M's done head fires where the game really ends. (Doom, from
+our runs: an M whose done head fired on 60% of deaths gave a dream where standing still survived
+~1,900 steps; at 92% standing still died after ~340 steps, and C trained in that dream played the
+real game well; doomrnn/README.md.)
 """
 
 from __future__ import annotations
@@ -26,27 +30,29 @@ from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights, mdn_nll, split_output
 class RNNCheck:
     episodes: int
     frames: int
+    z_nll: float
+    """Mean -log p(z_{t+1} | h_t) per z dimension (nats), over every frame with a next frame."""
+    done_head: bool
+    """Whether M has a done head; the three counts below are 0 without one."""
     deaths: int
     """Episodes that ended in the game's terminal state (not at a step cap)."""
     deaths_hit: int
     """Deaths whose last frame has a done logit > 0."""
     false_alarm_rate: float
     """Share of the other frames with a done logit > 0."""
-    z_nll: float
-    """Mean -log p(z_{t+1} | h_t) per z dimension (nats), over every frame with a next frame."""
 
     def summary(self) -> str:
-        hit = self.deaths_hit / self.deaths if self.deaths else float("nan")
-        return (f"M on the last {self.episodes} recorded episodes ({self.frames} frames): done logit > 0 on "
-                f"{self.deaths_hit} of {self.deaths} deaths ({hit:.1%}) and on {self.false_alarm_rate:.2%} of the "
-                f"other frames; z NLL {self.z_nll:.4f} nats per dimension")
+        text = f"M on the last {self.episodes} recorded episodes ({self.frames} frames): "
+        if self.done_head:
+            hit = self.deaths_hit / self.deaths if self.deaths else float("nan")
+            text += (f"done logit > 0 on {self.deaths_hit} of {self.deaths} deaths ({hit:.1%}) and on "
+                     f"{self.false_alarm_rate:.2%} of the other frames; ")
+        return text + f"z NLL {self.z_nll:.4f} nats per dimension"
 
 
 def check_rnn(rnn: NumpyMDNRNN, series: Series, episodes: int) -> RNNCheck:
     """Teacher-force the last ``episodes`` episodes of ``series`` through ``rnn`` (one batch)."""
     cfg = rnn.cfg
-    if not cfg.done_head:
-        raise WorldModelsError("this M has no done head: nothing to check")
     if not 1 <= episodes <= len(series.episode_lengths):
         raise WorldModelsError(f"--episodes {episodes}: the series holds {len(series.episode_lengths)} episodes")
     starts = series.episode_starts[-episodes:]
@@ -61,17 +67,19 @@ def check_rnn(rnn: NumpyMDNRNN, series: Series, episodes: int) -> RNNCheck:
         rows = np.minimum(starts + t, starts + lengths - 1)  # finished episodes repeat their last frame
         restart = np.full(episodes, 1.0 if t == 0 else 0.0, np.float32)
         h, c, y = rnn.step(series.mu[rows].astype(np.float32), action[rows], h, c, restart)
-        out = split_output(y, cfg)
-        logit = out.done_logit
         ends = live & (t == lengths - 1)
-        last[ends] = logit[ends]
-        alarms += float(np.sum((logit > 0) & live & ~ends))
+        if cfg.done_head:
+            logit = split_output(y, cfg).done_logit
+            last[ends] = logit[ends]
+            alarms += float(np.sum((logit > 0) & live & ~ends))
         has_next = live & ~ends
         if has_next.any():
             z_next = series.mu[rows[has_next] + 1].astype(np.float32)
             nll_sum += float(mdn_nll(split_output(y[has_next], cfg), z_next).sum())
     frames = int(lengths.sum())
-    return RNNCheck(episodes=episodes, frames=frames, deaths=int(died.sum()),
+    if not cfg.done_head:
+        died[:] = False
+    return RNNCheck(episodes=episodes, frames=frames, done_head=cfg.done_head, deaths=int(died.sum()),
                     deaths_hit=int(np.sum(died & (last > 0))),
                     false_alarm_rate=alarms / max(1, frames - episodes),
                     z_nll=nll_sum / max(1, (frames - episodes) * cfg.z_size))
