@@ -5,6 +5,7 @@
     python train.py -g 300                 # stop after 300 generations (re-run to resume)
     python train.py -n 4 -e 2 -g 2 --max_steps 50          # a quick try
     python train.py --v_only -n 32 -e 1 --common_seeds     # the paper's V-only ablation (C sees z)
+    python train.py --init_from trained/v_only/carracing_z.best.json   # start from the V-only C
 
 Each candidate C (867 params) drives V + M + C in ``-e`` real CarRacing episodes of up to 1000
 frames (FastCarRacing: the same frames as gymnasium's, faster); its fitness is the mean reward.
@@ -48,6 +49,9 @@ def main(argv: list[str] | None = None) -> None:
                       help="play gymnasium's CarRacing instead of FastCarRacing (same frames, slower)")
     game.add_argument("--v_only", action="store_true",
                       help="the paper's ablation: C sees z alone (99 params); logs log/carracing_z.*")
+    game.add_argument("--init_from", type=Path, default=None,
+                      help="new run: start the mean from this controller file (best.json or json); a V-only "
+                           "C's weights become the z part of a [z, h] C whose h weights are 0")
     ns = parser.parse_args(argv)
     cfg = config_from_args(ns, DEFAULTS)
     spec = V_ONLY_SPEC if ns.v_only else SPEC
@@ -69,7 +73,21 @@ def main(argv: list[str] | None = None) -> None:
         make_env = partial(make, fast=not ns.stock_env, max_steps=ns.max_steps)
         return RealEvaluator(spec, make_env, ns.vae, ns.rnn, num_envs=ns.num_envs)
 
-    launch(cfg, spec.name, spec.controller.num_params, make_evaluator)
+    launch(cfg, spec.name, spec.controller.num_params, make_evaluator, start_mean(ns.init_from, spec, ns.retrain))
+
+
+def start_mean(path: Path | None, spec, retrain: bool):
+    """The --init_from controller as a start mean for ``spec``'s C (None without --init_from)."""
+    if path is None:
+        return None
+    if retrain:
+        raise WorldModelsError("--init_from and --retrain both set the start mean: pass one")
+    from carracing.config import spec_for_controller
+    from estool.logs import load_params
+    from worldmodels.controller import widen_params
+    source = spec_for_controller(path).controller   # reads the file: missing or corrupt is one line
+    params = load_params(path, source.num_params)
+    return params if source == spec.controller else widen_params(params, source, spec.controller)
 
 
 if __name__ == "__main__":

@@ -197,14 +197,17 @@ def main(argv: Sequence[str] | None, defaults: TrainConfig, env_name: str, num_p
     launch(parse_args(argv, defaults), env_name, num_params, make_evaluator)
 
 
-def launch(cfg: TrainConfig, env_name: str, num_params: int, make_evaluator: MakeEvaluator) -> None:
+def launch(cfg: TrainConfig, env_name: str, num_params: int, make_evaluator: MakeEvaluator,
+           start_mean: np.ndarray | None = None) -> None:
     cfg.validate()
     mpi.ensure_mpi(cfg.procs())
-    run(cfg, env_name, num_params, make_evaluator)
+    run(cfg, env_name, num_params, make_evaluator, start_mean)
 
 
-def run(cfg: TrainConfig, env_name: str, num_params: int, make_evaluator: MakeEvaluator) -> None:
-    """Train until ``cfg.max_generations`` (forever when 0). Every rank of an MPI job calls this."""
+def run(cfg: TrainConfig, env_name: str, num_params: int, make_evaluator: MakeEvaluator,
+        start_mean: np.ndarray | None = None) -> None:
+    """Train until ``cfg.max_generations`` (forever when 0). Every rank of an MPI job calls this.
+    ``start_mean``: where a new run (no checkpoint) starts the mean, instead of the optimiser's 0."""
     cfg.validate()
     comm = mpi.get_comm()
     if comm is not None and comm.Get_size() > 1:
@@ -215,7 +218,7 @@ def run(cfg: TrainConfig, env_name: str, num_params: int, make_evaluator: MakeEv
     else:
         pool = LocalPool(make_evaluator)
     try:
-        _coordinate(cfg, env_name, num_params, pool)
+        _coordinate(cfg, env_name, num_params, pool, start_mean)
     except KeyboardInterrupt:  # every rank got the SIGINT; the checkpoint is complete
         raise
     except WorldModelsError:
@@ -230,10 +233,16 @@ def run(cfg: TrainConfig, env_name: str, num_params: int, make_evaluator: MakeEv
     pool.close()
 
 
-def _start_state(cfg: TrainConfig, num_params: int, files: RunFiles) -> TrainState:
-    """Resume from the checkpoint, or start (from <prefix>json with --retrain)."""
-    start_mu = None
+def _start_state(cfg: TrainConfig, num_params: int, files: RunFiles, start_mean: np.ndarray | None = None
+                 ) -> TrainState:
+    """Resume from the checkpoint, or start (from <prefix>json with --retrain, else ``start_mean``)."""
+    start_mu, start_from = None, "the given start mean"
+    if start_mean is not None:
+        start_mu = np.asarray(start_mean, np.float64)
+        if start_mu.shape != (num_params,):
+            raise WorldModelsError(f"the start mean has shape {start_mu.shape}, expected ({num_params},)")
     if cfg.retrain and (cfg.fresh or not files.checkpoint.exists()):
+        start_from = str(files.path("json"))
         start_mu = load_params(files.path("json"), num_params)  # read before --fresh moves it
     if cfg.fresh:
         for moved in files.backup():
@@ -254,13 +263,14 @@ def _start_state(cfg: TrainConfig, num_params: int, files: RunFiles) -> TrainSta
         raise WorldModelsError(str(err)) from err
     if start_mu is not None:
         es.set_mu(start_mu)
-        print(f"starting the mean from {files.path('json')}", flush=True)
+        print(f"starting the mean from {start_from}", flush=True)
     return TrainState(es=es, num_params=num_params, popsize=cfg.population, optimizer=cfg.optimizer)
 
 
-def _coordinate(cfg: TrainConfig, env_name: str, num_params: int, pool: LocalPool | MPIPool) -> None:
+def _coordinate(cfg: TrainConfig, env_name: str, num_params: int, pool: LocalPool | MPIPool,
+                start_mean: np.ndarray | None = None) -> None:
     files = RunFiles.for_run(cfg.log_dir, env_name, cfg.optimizer, cfg.num_episode, cfg.population)
-    state = _start_state(cfg, num_params, files)
+    state = _start_state(cfg, num_params, files, start_mean)
     write_logs(files, state)  # drops anything logged after the last checkpoint
     print(f"training {env_name}: {cfg.optimizer}, popsize {cfg.population}, {cfg.num_episode} episodes per "
           f"candidate, {num_params} params, {pool.num_workers} worker process(es), logs {files.prefix}*", flush=True)

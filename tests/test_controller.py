@@ -128,3 +128,29 @@ def test_features_order_z_c_h():
         controller.features(zch, z, h)  # c missing
     with pytest.raises(AssertionError):
         controller.features(zh, z, np.zeros((2, 4)))  # wrong width
+
+
+def test_widened_params_act_as_the_small_controller_whatever_h():
+    z_only = ControllerConfig(input_size=4, output_size=3, features="z")
+    zh = ControllerConfig(input_size=10, output_size=3, features="zh")
+    rng = np.random.default_rng(0)
+    small = rng.standard_normal(z_only.num_params)
+    big = controller.widen_params(small, z_only, zh)
+    assert big.shape == (zh.num_params,)
+    z, h = rng.standard_normal((5, 4)), rng.standard_normal((5, 6))
+    want = Controller(z_only, small).output(controller.features(z_only, z))
+    got = Controller(zh, big).output(controller.features(zh, z, h))
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    w, b = controller.split_params(zh, big)
+    assert not w[4:].any()   # h's weights are zero
+
+
+def test_widen_params_refuses_what_does_not_fit():
+    from worldmodels.fileio import WorldModelsError
+    z_only = ControllerConfig(input_size=4, output_size=3, features="z")
+    with pytest.raises(WorldModelsError, match="has 15 params"):
+        controller.widen_params(np.zeros(14), z_only, ControllerConfig(input_size=10, output_size=3, features="zh"))
+    with pytest.raises(WorldModelsError, match="cannot widen"):
+        controller.widen_params(np.zeros(15), z_only, ControllerConfig(input_size=10, output_size=2, features="zh"))
+    with pytest.raises(WorldModelsError, match="cannot widen"):
+        controller.widen_params(np.zeros(15), z_only, ControllerConfig(input_size=10, output_size=3, features="h"))

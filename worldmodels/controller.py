@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from worldmodels.config import ControllerConfig
+from worldmodels.fileio import WorldModelsError
 
 NOOP, LEFT, RIGHT = 0, 1, 2  # Doom's discrete actions (worldmodels.envs.doom)
 
@@ -44,6 +45,23 @@ def split_params(cfg: ControllerConfig, params: np.ndarray) -> tuple[np.ndarray,
         b = np.zeros(lead + (cfg.output_size,), np.float32)
         w = params
     return w.reshape(lead + (cfg.input_size, cfg.output_size)), b
+
+
+def widen_params(params: np.ndarray, small: ControllerConfig, big: ControllerConfig) -> np.ndarray:
+    """``small``'s parameters as a ``big`` C that acts the same: ``big``'s features start with
+    ``small``'s (z inside [z, h]) and the weights from the extra inputs are zero. (CarRacing's
+    ``train.py --init_from`` starts the [z, h] C from a trained V-only C this way.)"""
+    params = np.asarray(params, np.float64)
+    if params.shape != (small.num_params,):
+        raise WorldModelsError(f"a {small.features!r} controller has {small.num_params} params, "
+                               f"got shape {params.shape}")
+    if (not big.features.startswith(small.features) or big.input_size < small.input_size
+            or (big.output_size, big.use_bias) != (small.output_size, small.use_bias)):
+        raise WorldModelsError(f"cannot widen a {small.features!r} controller ({small.input_size} inputs, "
+                               f"{small.output_size} outputs) to {big.features!r} "
+                               f"({big.input_size}, {big.output_size})")
+    # bias first, then W (in x out) row-major: the extra inputs' rows come last
+    return np.concatenate([params, np.zeros((big.input_size - small.input_size) * big.output_size)])
 
 
 def thirds(a: np.ndarray) -> np.ndarray:

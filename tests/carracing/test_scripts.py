@@ -109,3 +109,35 @@ def test_a_99_parameter_controller_is_the_v_only_ablation(tmp_path):
     assert V_ONLY_SPEC.controller.num_params == 99 and V_ONLY_SPEC.controller.features == "z"
     assert spec_for_controller(tmp_path / "z.json") is V_ONLY_SPEC
     assert spec_for_controller(tmp_path / "zh.json") is SPEC
+
+
+def test_init_from_widens_a_v_only_controller(tmp_path):
+    from carracing.config import SPEC, V_ONLY_SPEC
+    from carracing.train import start_mean
+    from worldmodels.formats import write_best
+    params = np.arange(99) / 100.0
+    write_best(tmp_path / "z.best.json", params, 700.0)
+    write_best(tmp_path / "zh.best.json", np.ones(867), 800.0)
+    got = start_mean(tmp_path / "z.best.json", SPEC, retrain=False)
+    np.testing.assert_allclose(got[:99], params)
+    assert got.shape == (867,) and not got[99:].any()
+    np.testing.assert_allclose(start_mean(tmp_path / "zh.best.json", SPEC, retrain=False), np.ones(867))
+    np.testing.assert_allclose(start_mean(tmp_path / "z.best.json", V_ONLY_SPEC, retrain=False), params)
+    assert start_mean(None, SPEC, retrain=True) is None
+
+
+@pytest.mark.parametrize("args,hint", [
+    (("--init_from", "missing.json"), "not found"),
+    (("--init_from", "zh.best.json", "--retrain"), "pass one"),
+    (("--init_from", "zh.best.json", "--v_only"), "cannot widen"),
+])
+def test_bad_init_from_is_one_line(tmp_path, args, hint):
+    from worldmodels.formats import write_best
+    write_best(tmp_path / "zh.best.json", np.ones(867), 800.0)
+    save_vae(tmp_path / "vae.npz", 32)
+    from carracing.config import SPEC
+    save_rnn(tmp_path / "rnn.npz", SPEC)
+    result = run("train.py", "-g", "1", "--num_procs", "1", "--vae", "vae.npz", "--rnn", "rnn.npz", *args,
+                 workdir=tmp_path)
+    assert hint in one_error_line(result)
+    assert not (tmp_path / "log").exists() or not any((tmp_path / "log").iterdir())

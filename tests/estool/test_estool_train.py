@@ -152,6 +152,16 @@ def test_retrain_starts_from_existing_json(tmp_path):
     assert hist[0][4] > -0.1  # candidates start near the optimum (0.5, ...), not at zero (-1.25)
 
 
+def test_start_mean_starts_a_new_run_only(tmp_path):
+    cfg = _cfg(tmp_path, optimizer="oes", max_generations=1)
+    with pytest.raises(WorldModelsError, match="start mean has shape"):
+        run(cfg, "toy", DIM, _toy(), start_mean=np.zeros(DIM + 1))
+    run(cfg, "toy", DIM, _toy(), start_mean=np.full(DIM, 0.5))
+    assert _hist(cfg)[0][4] > -0.1  # candidates start near the optimum (0.5, ...), not at zero (-1.25)
+    run(_cfg(tmp_path, optimizer="oes", max_generations=2), "toy", DIM, _toy(), start_mean=np.full(DIM, 9.0))
+    assert _hist(cfg)[1][4] > -0.1  # resumed from the checkpoint: the start mean is not used again
+
+
 def test_mismatched_checkpoint_is_a_clear_error(tmp_path):
     run(_cfg(tmp_path, max_generations=1), "toy", DIM, _toy())
     with pytest.raises(WorldModelsError, match="--fresh"):
