@@ -5,7 +5,7 @@
 
 Headless: the game renders off-screen (no X server, no display). The policy drives randomly
 with a per-episode style (worldmodels/envs/carracing.py, RandomDrivePolicy); the record keeps
-its action in C's tanh space (what M is fed) and the game gets [steer, gas, brake] from it.
+its game action [steer, gas, brake], the kind of action C feeds M in a rollout.
 Episodes are 1000 frames [orig carracing/extract.py MAX_FRAMES]. Re-running the same command
 resumes: episodes already in record/ are skipped.
 """
