@@ -29,8 +29,11 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
+import numpy as np  # noqa: E402
+
 from carracing.config import EPISODE_STEPS, FAST_ENV, SPEC, V_ONLY_SPEC  # noqa: E402
 from estool.train import TrainConfig, build_parser, config_from_args, launch  # noqa: E402
+from worldmodels.config import EnvSpec  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
 
 DEFAULTS = TrainConfig(num_worker=64, num_worker_trial=1, num_episode=16, eval_steps=25,
@@ -76,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     launch(cfg, spec.name, spec.controller.num_params, make_evaluator, start_mean(ns.init_from, spec, ns.retrain))
 
 
-def start_mean(path: Path | None, spec, retrain: bool):
+def start_mean(path: Path | None, spec: EnvSpec, retrain: bool) -> np.ndarray | None:
     """The --init_from controller as a start mean for ``spec``'s C (None without --init_from)."""
     if path is None:
         return None

@@ -77,8 +77,7 @@ def check_rnn(rnn: NumpyMDNRNN, series: Series, episodes: int) -> RNNCheck:
             z_next = series.mu[rows[has_next] + 1].astype(np.float32)
             nll_sum += float(mdn_nll(split_output(y[has_next], cfg), z_next).sum())
     frames = int(lengths.sum())
-    if not cfg.done_head:
-        died[:] = False
+    died &= cfg.done_head  # without a done head there is nothing to count
     return RNNCheck(episodes=episodes, frames=frames, done_head=cfg.done_head, deaths=int(died.sum()),
                     deaths_hit=int(np.sum(died & (last > 0))),
                     false_alarm_rate=alarms / max(1, frames - episodes),
