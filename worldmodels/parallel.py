@@ -1,7 +1,8 @@
 """Score many episodes on several local processes (``model.py ... norender --procs N``).
 
-Episodes are split over the processes by seed; an episode's outcome depends only on C's
-parameters and its seed (worldmodels.rollout), so the rewards are the same for every ``procs``.
+Episodes are split over the processes by seed; an episode's track and noise depend only on its
+seed (worldmodels.rollout), so every ``procs`` plays the same episodes, with rewards equal up to
+float32 rounding (which a chaotic game can amplify: see worldmodels.rollout).
 Processes are spawned (not forked: no inherited TensorFlow or display state) with one BLAS
 thread each, since N processes already fill N cores.
 """

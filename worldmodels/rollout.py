@@ -6,9 +6,12 @@ posterior (mu + sigma * eps) as the original's model.py did. Rollouts are numpy 
 TensorFlow in a worker.
 
 Each episode draws its z noise from its own generator, ``default_rng([seed, Z_NOISE_STREAM])``, so
-an episode's outcome depends only on C's parameters and the episode's seed: not on how many games
-run in lockstep, which other episodes share the batch or how the episodes are split over processes
-(and candidates given the same seed play the same track with the same noise).
+an episode's track and noise depend only on its seed: not on how many games run in lockstep, which
+other episodes share the batch or how the episodes are split over processes (and candidates given
+the same seed play the same track with the same noise). Its rewards are the same up to float32
+rounding, which does depend on the batch and on BLAS's threads; in a chaotic game (CarRacing) that
+rounding can grow, over 1000 frames, into a different episode (carracing/README.md measures it).
+The same command on the same machine repeats exactly.
 """
 
 from __future__ import annotations

@@ -51,6 +51,8 @@ def save_rnn(path: Path, spec) -> Path:
     ("train.py", ("-g", "1"), "vae_train.py"),
     ("model.py", ("carracing", "norender", "missing.json"), "not found"),
     ("dream_model.py", ("missing.json",), "not found"),
+    ("drive_stats.py", ("missing.json",), "not found"),
+    ("drive_stats.py", ("--episodes", "0"), "--episodes"),
     ("extract.py", ("--max_frames", "0"), "max_frames"),
 ])
 def test_missing_inputs_name_the_step(tmp_path, script, args, hint):
@@ -141,3 +143,28 @@ def test_bad_init_from_is_one_line(tmp_path, args, hint):
                  workdir=tmp_path)
     assert hint in one_error_line(result)
     assert not (tmp_path / "log").exists() or not any((tmp_path / "log").iterdir())
+
+
+def test_drive_stats_tells_where_model_py_rewards_come_from(tmp_path):
+    """Same episodes and rewards as model.py; every episode gets its tiles, ending and actions."""
+    from carracing.config import SPEC
+    from worldmodels.formats import write_best
+    vae, rnn = save_vae(tmp_path / "vae.npz", 32), save_rnn(tmp_path / "rnn.npz", SPEC)
+    params = np.zeros(867)
+    params[1] = 1.0  # gas bias: tanh(1) -> gas 0.88, so the car moves and visits tiles
+    write_best(tmp_path / "c.json", params, 1.0)
+    files = ("--vae", str(vae), "--rnn", str(rnn))
+    stats = run("drive_stats.py", "c.json", "5", "--episodes", "2", "--max_steps", "60", *files, workdir=tmp_path)
+    model = run("model.py", "carracing", "norender", "c.json", "5", "--episodes", "2", "--max_steps", "60", *files,
+                workdir=tmp_path)
+    assert stats.returncode == 0 and model.returncode == 0, (stats.stderr[-2000:], model.stderr[-2000:])
+    rows = [line.split() for line in stats.stdout.splitlines() if line.startswith("episode ")]
+    model_rows = [line.split() for line in model.stdout.splitlines() if line.startswith("episode ")]
+    assert [r[:6] for r in rows] == [r[:6] for r in model_rows], (stats.stdout, model.stdout)  # seed and reward
+    assert stats.stdout.strip().splitlines()[-1] == model.stdout.strip().splitlines()[-1]
+    for r in rows:
+        fields = dict(zip(r[::2], r[1::2]))
+        assert fields["end"] == "time" and fields["steps"] == "60", r
+        assert 0.0 < float(fields["tiles"]) < 0.2 and float(fields["speed"]) > 0.0, r
+        assert float(fields["gas"]) == pytest.approx(0.88, abs=0.01) and float(fields["brake"]) == 0.0, r
+    assert "2 episodes: laps finished 0, left the playfield 0, stopped at the frame limit 2" in stats.stdout

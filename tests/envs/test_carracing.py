@@ -67,6 +67,28 @@ def test_same_seed_same_actions_same_episode(env):
     assert not np.array_equal(obs1, obs3), "seed has no effect"
 
 
+def test_progress_counts_tiles_and_speed():
+    from worldmodels.envs.carracing import CarRacingConfig, CarRacingEnv
+    from worldmodels.fileio import WorldModelsError
+    env = CarRacingEnv(CarRacingConfig(max_steps=200))
+    with pytest.raises(WorldModelsError, match="before reset"):
+        env.progress()
+    env.reset(seed=3)
+    game = env.game.unwrapped
+    start_tiles, start_speed = env.progress()
+    # the car stands at the start: reset's own physics step visits the tiles under it
+    assert 0.0 < start_tiles < 0.02 and start_speed == 0.0, (start_tiles, start_speed)
+    total = 0.0
+    for _ in range(150):
+        _, reward, *_ = env.step(np.array([0.0, 0.6, 0.0]))
+        total += reward
+    tiles, speed = env.progress()
+    # the reward so far: +1000/N per tile visited (the start's too) and -0.1 per frame [gymnasium car_racing.py]
+    assert total == pytest.approx(1000.0 * tiles - 0.1 * 150, abs=1e-6), (total, tiles)
+    assert tiles == game.tile_visited_count / len(game.track) > start_tiles and speed > 10.0, (tiles, speed)
+    env.close()
+
+
 def test_truncated_at_cap_then_step_refused():
     env = CarRacingEnv(CarRacingConfig(max_steps=15))
     try:

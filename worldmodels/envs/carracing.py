@@ -117,6 +117,15 @@ class CarRacingEnv(gym.Env):
         info = {**info, "steps": self._steps}
         return self._observe(frame), float(reward), bool(terminated), truncated, info
 
+    def progress(self) -> tuple[float, float]:
+        """(fraction of the track's tiles visited, the car's speed in the game's units per second)
+        now: where an episode's reward comes from [gymnasium car_racing.py: +1000/N per new tile]."""
+        game = self.game.unwrapped
+        if game.car is None:
+            raise WorldModelsError("CarRacingEnv.progress() before reset(): there is no track yet")
+        vx, vy = game.car.hull.linearVelocity
+        return game.tile_visited_count / len(game.track), float(np.hypot(vx, vy))
+
     def render(self) -> np.ndarray | None:
         if self.render_mode == "rgb_array":
             return self.game.render()

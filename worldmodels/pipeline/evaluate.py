@@ -98,7 +98,7 @@ def add_arguments(parser: argparse.ArgumentParser, files: ModelFiles, real_names
     parser.add_argument("--num_envs", type=int, default=8, help="real: games played in lockstep")
     parser.add_argument("--max_steps", type=int, default=0, help="cap each episode (0: the env's own)")
     parser.add_argument("--procs", type=int, default=1,
-                        help="real norender: processes the episodes are split over (same rewards for any number)")
+                        help="real norender: processes the episodes are split over (the same episodes for any number)")
 
 
 def add_dream_model_arguments(parser: argparse.ArgumentParser, files: ModelFiles, spec: EnvSpec) -> None:
