@@ -13,6 +13,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
+from worldmodels.threads import one_thread_per_process  # noqa: E402  (before numpy loads)
+
+one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
+
 from atari.config import parse
 from worldmodels.config import EnvSpec
 from worldmodels.fileio import cli_main

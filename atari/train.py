@@ -15,22 +15,22 @@ logs go to atari/log/<game>.cma.16.64.* (dream runs: <game>_dream.*); re-running
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-# one BLAS thread per MPI process: the processes already fill the cores
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
+
+from worldmodels.threads import one_thread_per_process  # noqa: E402  (before numpy loads)
+
+one_thread_per_process()  # the MPI processes already fill the cores
 
 from atari.config import env_factory, parse, spec_matching_rnn
 from estool.train import TrainConfig, build_parser, config_from_args, launch
 from worldmodels.config import EnvSpec
 from worldmodels.fileio import WorldModelsError, cli_main
+from worldmodels.onnx_encoder import add_encoder_argument  # noqa: E402
 
 DEFAULTS = TrainConfig(num_worker=64, num_worker_trial=1, num_episode=16, eval_steps=25,
                        sigma_init=0.1)  # [paper sec. 3.3 / A.1; orig train.py]
@@ -51,6 +51,7 @@ def make_parser(spec: EnvSpec) -> argparse.ArgumentParser:
     group.add_argument("--max_steps", type=int, default=spec.dream.max_steps,
                        help="episode cap in agent steps, real game and dream (default %(default)s = 18,000 frames)")
     group.add_argument("--num_envs", type=int, default=8, help="real games each worker plays in lockstep")
+    add_encoder_argument(group)
     return parser
 
 
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
 
     def make_real():
         from worldmodels.evaluators import RealEvaluator
-        return RealEvaluator(spec, make_env, ns.vae, ns.rnn, num_envs=ns.num_envs)
+        return RealEvaluator(spec, make_env, ns.vae, ns.rnn, num_envs=ns.num_envs, encoder=ns.encoder)
 
     def make_evaluator():
         if not ns.dream:

@@ -21,6 +21,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
+from worldmodels.threads import one_thread_per_process  # noqa: E402  (before numpy loads)
+
+one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
+
 from binpacking.config import DISTRIBUTION, SHIPPED_DISTRIBUTIONS, SPEC, model_files  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.pipeline import evaluate  # noqa: E402

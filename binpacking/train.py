@@ -14,21 +14,21 @@ binpacking/log/<distribution>/ (binpacking.cma.2.64.*); re-running resumes.
 
 from __future__ import annotations
 
-import os
 import sys
 from functools import partial
 from pathlib import Path
 
-# one BLAS thread per MPI process: the processes already fill the cores
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
+
+from worldmodels.threads import one_thread_per_process  # noqa: E402  (before numpy loads)
+
+one_thread_per_process()  # the MPI processes already fill the cores
 
 from binpacking.config import DISTRIBUTION, SPEC, check_distribution, train_log_prefix  # noqa: E402
 from estool.train import TrainConfig, build_parser, config_from_args, launch  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
+from worldmodels.onnx_encoder import add_encoder_argument  # noqa: E402
 
 DEFAULTS = TrainConfig(
     num_worker=64, num_worker_trial=1,  # population 64 [paper sec. 4.3; orig]
@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     real.add_argument("--distribution", default=DISTRIBUTION, help="item distribution (default %(default)s)")
     real.add_argument("--items", type=int, default=None, help="items per episode (default: the distribution's)")
     real.add_argument("--num_envs", type=int, default=8, help="games per worker stepped in lockstep")
+    add_encoder_argument(real)
     real.add_argument("--vae", type=Path, default=SPEC.paths.path("vae"))
     real.add_argument("--rnn", type=Path, default=SPEC.paths.path("rnn"))
     parser.set_defaults(log_dir=None)  # log/<distribution>/
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
         from worldmodels.envs import binpacking
         from worldmodels.evaluators import RealEvaluator
         make_env = partial(binpacking.make, distribution=ns.distribution, items=ns.items)
-        return RealEvaluator(SPEC, make_env, ns.vae, ns.rnn, num_envs=ns.num_envs,
+        return RealEvaluator(SPEC, make_env, ns.vae, ns.rnn, num_envs=ns.num_envs, encoder=ns.encoder,
                              action_mask=binpacking.action_mask)
 
     launch(cfg, SPEC.name, SPEC.controller.num_params, make_evaluator)

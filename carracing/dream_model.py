@@ -21,6 +21,10 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
+from worldmodels.threads import one_thread_per_process  # noqa: E402  (before numpy loads)
+
+one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
+
 from carracing.config import SHIPPED, SPEC, spec_for_controller  # noqa: E402
 from worldmodels.config import EnvSpec  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402

@@ -12,20 +12,20 @@ their share of candidates x episodes as one vectorised dream batch. Logs go to d
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
-
-# one BLAS thread per MPI process: the processes already fill the cores
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
+from worldmodels.threads import one_thread_per_process  # noqa: E402  (before numpy loads)
+
+one_thread_per_process()  # the MPI processes already fill the cores
+
 from doomrnn.config import SPEC  # noqa: E402
 from estool.train import TrainConfig, build_parser, config_from_args, launch  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
+from worldmodels.onnx_encoder import add_encoder_argument  # noqa: E402
 
 DEFAULTS = TrainConfig(num_worker=64, num_worker_trial=1, num_episode=16, eval_steps=25,
                        sigma_init=0.1, log_dir=str(SPEC.paths.path("log")))  # [paper sec. 4.3; orig doomrnn]
@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     real.add_argument("--real", action="store_true", help="evaluate candidates in the real game, not the dream")
     real.add_argument("--vae", type=Path, default=SPEC.paths.path("vae"))
     real.add_argument("--num_envs", type=int, default=8, help="games each worker plays in lockstep")
+    add_encoder_argument(real)
     ns = parser.parse_args(argv)
     cfg = config_from_args(ns, DEFAULTS)
     needed = ((ns.rnn, "rnn_train.py"), (ns.vae, "vae_train.py")) if ns.real else \
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
         if ns.real:
             from worldmodels.envs.doom import make
             from worldmodels.evaluators import RealEvaluator
-            return RealEvaluator(SPEC, make, ns.vae, ns.rnn, num_envs=ns.num_envs)
+            return RealEvaluator(SPEC, make, ns.vae, ns.rnn, num_envs=ns.num_envs, encoder=ns.encoder)
         from worldmodels.evaluators import DreamEvaluator
         return DreamEvaluator(SPEC, ns.rnn, ns.initial_z, temperature=ns.temperature)
 

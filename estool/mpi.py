@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from worldmodels.parallel import ONE_BLAS_THREAD
+from worldmodels.threads import ONE_THREAD
 
 IN_MPI_MARKER = "WORLDMODELS_IN_MPI"
 """Set in the environment of a re-launched job, so it never re-launches itself again."""
@@ -79,7 +79,7 @@ def ensure_mpi(num_procs: int) -> None:
               file=sys.stderr, flush=True)
         return
     cmd = relaunch_command(num_procs)
-    env = {**os.environ, **ONE_BLAS_THREAD, IN_MPI_MARKER: "1"}
+    env = {**ONE_THREAD, **os.environ, IN_MPI_MARKER: "1"}  # one thread a worker unless set
     print("launching:", " ".join(cmd), flush=True)
     sys.stderr.flush()
     os.execve(str(mpiexec), cmd, env)

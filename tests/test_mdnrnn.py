@@ -350,3 +350,18 @@ def test_training_rejects_a_series_of_another_width(tmp_path):
     with pytest.raises(WorldModelsError, match="series.py"):
         train(RNNTrainConfig(rnn=cfg, series_path=tmp_path / "none.npz", out_dir=tmp_path / "rnn", epochs=1,
                              tensorboard=False))
+
+
+def test_advance_is_step_without_the_head():
+    from worldmodels.config import RNNConfig
+    from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights
+    cfg = RNNConfig(z_size=4, action_size=2, hidden_units=8, use_restart=True, done_head=True)
+    rnn = NumpyMDNRNN(RNNWeights.random(cfg, np.random.default_rng(0), scale=0.5), cfg)
+    rng = np.random.default_rng(1)
+    z, a = rng.standard_normal((3, 4)).astype(np.float32), rng.standard_normal((3, 2)).astype(np.float32)
+    h, c = (rng.standard_normal((3, 8)).astype(np.float32) for _ in range(2))
+    restart = np.array([0.0, 1.0, 0.0], np.float32)
+    h_step, c_step, _ = rnn.step(z, a, h, c, restart)
+    h_adv, c_adv = rnn.advance(z, a, h, c, restart)
+    np.testing.assert_array_equal(h_adv, h_step)
+    np.testing.assert_array_equal(c_adv, c_step)

@@ -17,12 +17,14 @@ from worldmodels.config import EnvSpec
 from worldmodels.dream import dream_rollouts
 from worldmodels.formats import read_initial_z
 from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights
+from worldmodels.onnx_encoder import DEFAULT_ENCODER
 from worldmodels.rollout import Agent, real_rollouts
 from worldmodels.vae import NumpyVAE, load_weights
 
 
-def load_agent(spec: EnvSpec, vae_path: Path, rnn_path: Path, action_mask=None) -> Agent:
-    vae = NumpyVAE(load_weights(vae_path, spec.vae), spec.vae, cache_entries=spec.encode_cache)
+def load_agent(spec: EnvSpec, vae_path: Path, rnn_path: Path, action_mask=None,
+               encoder: str = DEFAULT_ENCODER) -> Agent:
+    vae = NumpyVAE(load_weights(vae_path, spec.vae), spec.vae, cache_entries=spec.encode_cache, encoder=encoder)
     rnn = NumpyMDNRNN(RNNWeights.load(rnn_path, spec.rnn), spec.rnn)
     return Agent(vae=vae, rnn=rnn, controller_cfg=spec.controller, action_mask=action_mask)
 
@@ -46,8 +48,8 @@ class RealEvaluator:
     """C (with V and M) in the real environment, ``num_envs`` games in lockstep."""
 
     def __init__(self, spec: EnvSpec, make_env: Callable[[], gym.Env], vae_path: Path, rnn_path: Path,
-                 num_envs: int = 8, action_mask=None):
-        self.agent = load_agent(spec, vae_path, rnn_path, action_mask)
+                 num_envs: int = 8, action_mask=None, encoder: str = DEFAULT_ENCODER):
+        self.agent = load_agent(spec, vae_path, rnn_path, action_mask, encoder)
         self.make_env = make_env
         self.num_envs = num_envs
         self.envs: list[gym.Env] = []

@@ -226,10 +226,16 @@ class NumpyMDNRNN:
         h_new *= o
         return h_new, c_new
 
+    def advance(self, z: np.ndarray, action: np.ndarray, h: np.ndarray, c: np.ndarray,
+                restart: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Advance the LSTM state one step, without the mixture-density head: what play in the real
+        game needs (C reads h; nothing reads M's prediction there)."""
+        return self.lstm(self.input(z, action, restart), h, c)
+
     def step(self, z: np.ndarray, action: np.ndarray, h: np.ndarray, c: np.ndarray,
              restart: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Advance one step: returns (h, c, raw output (B, out))."""
-        h, c = self.lstm(self.input(z, action, restart), h, c)
+        h, c = self.advance(z, action, h, c, restart)
         return h, c, h @ self.output_w + self.output_b
 
     def sample_next(self, h: np.ndarray, tau: float, rng: np.random.Generator

@@ -4,7 +4,7 @@ Episodes are split over the processes by seed; an episode's track and noise depe
 seed (worldmodels.rollout), so every ``procs`` plays the same episodes, with rewards equal up to
 float32 rounding (which a chaotic game can amplify: see worldmodels.rollout).
 Processes are spawned (not forked: no inherited TensorFlow or display state) with one BLAS
-thread each, since N processes already fill N cores.
+thread each, since N processes already fill N cores (unless OMP_NUM_THREADS etc. are set).
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from multiprocessing import get_context
 import numpy as np
 
 from worldmodels.fileio import WorldModelsError
+from worldmodels.threads import ONE_THREAD
 
-ONE_BLAS_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-"""Environment of a worker process: one BLAS thread [orig train.py mpi_fork]."""
+ONE_BLAS_THREAD = ONE_THREAD
+"""Environment of a worker process: one BLAS thread [orig train.py mpi_fork] (worldmodels.threads)."""
 
 
 @contextmanager
@@ -62,7 +63,8 @@ def evaluate_in_processes(make_evaluator: Callable[[], object], params: np.ndarr
     shares = [cols for cols in np.array_split(np.arange(seeds.shape[1]), procs) if len(cols)]
     if len(shares) == 1:
         return _evaluate_share(make_evaluator, params, seeds, max_len)
-    with child_environment(ONE_BLAS_THREAD), ProcessPoolExecutor(len(shares), mp_context=get_context("spawn")) as pool:
+    with child_environment({name: os.environ.get(name, one) for name, one in ONE_BLAS_THREAD.items()}), \
+            ProcessPoolExecutor(len(shares), mp_context=get_context("spawn")) as pool:
         futures = [pool.submit(_evaluate_share, make_evaluator, params, seeds[:, cols], max_len) for cols in shares]
         results = [future.result() for future in futures]
     rewards = np.concatenate([r for r, _ in results], axis=1)

@@ -116,7 +116,8 @@ def real_rollouts(agent: Agent, make_env: Callable[[], gym.Env], params: np.ndar
             env_action, m_action = controller.act(features(cfg, z, h, c), rows=rows, mask=mask)
             restart = np.array([steps[jobs[slots[k].job]] == 0 for k in live], np.float32)
             if cfg.features != "z":  # C reads M's state; a V-only C [paper sec. 3.4] does not need M
-                h_all[live], c_all[live], _ = agent.rnn.step(z, m_action, h, c, restart)
+                # only the LSTM: M's mixture-density head predicts the next z, which play never reads
+                h_all[live], c_all[live] = agent.rnn.advance(z, m_action, h, c, restart)
             for j, k in enumerate(live):
                 slot = slots[k]
                 i, e = jobs[slot.job]

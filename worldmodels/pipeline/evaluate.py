@@ -22,6 +22,7 @@ import numpy as np
 from worldmodels.config import DreamConfig, EnvSpec
 from worldmodels.fileio import WorldModelsError
 from worldmodels.formats import read_controller, read_initial_z
+from worldmodels.onnx_encoder import add_encoder_argument
 from worldmodels.play import has_display
 
 
@@ -96,6 +97,7 @@ def add_arguments(parser: argparse.ArgumentParser, files: ModelFiles, real_names
     parser.add_argument("--temperature", type=float, default=None, help="dream: tau (default: the env's)")
     parser.add_argument("--video", type=Path, default=None, help="render: write this .mp4/.gif")
     parser.add_argument("--num_envs", type=int, default=8, help="real: games played in lockstep")
+    add_encoder_argument(parser)
     parser.add_argument("--max_steps", type=int, default=0, help="cap each episode (0: the env's own)")
     parser.add_argument("--procs", type=int, default=1,
                         help="real norender: processes the episodes are split over (the same episodes for any number)")
@@ -109,6 +111,7 @@ def add_dream_model_arguments(parser: argparse.ArgumentParser, files: ModelFiles
     parser.add_argument("--temperature", type=float, default=None, help=f"tau (default {spec.dream.temperature})")
     parser.add_argument("--video", type=Path, default=None, help="write the controller's dream to this .mp4/.gif")
     parser.add_argument("--max_steps", type=int, default=0, help=f"cap the episode (0: {spec.dream.max_steps})")
+    add_encoder_argument(parser)
 
 
 def dream_config(spec: EnvSpec, temperature: float | None, max_steps: int) -> DreamConfig:
@@ -123,7 +126,7 @@ def open_dream(args: argparse.Namespace, spec: EnvSpec):
     from worldmodels.evaluators import load_agent
 
     fill_model_files(args, spec)
-    agent = load_agent(spec, args.vae, args.rnn)
+    agent = load_agent(spec, args.vae, args.rnn, encoder=args.encoder)
     mu, logvar = read_initial_z(args.initial_z, spec.rnn.z_size)
     dream = VectorDream(agent.rnn, mu, logvar, dream_config(spec, args.temperature, args.max_steps),
                         np.random.default_rng(args.seed))
@@ -148,7 +151,7 @@ def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., object]
     fill_model_files(args, spec)
     params = read_controller(args.controller, spec.controller.num_params)
     seeds = (args.seed + np.arange(episodes, dtype=np.int64))[None, :]
-    agent = load_agent(spec, args.vae, args.rnn, action_mask=action_mask)
+    agent = load_agent(spec, args.vae, args.rnn, action_mask=action_mask, encoder=args.encoder)
     real = args.where in real_names
     window = args.mode == "render" and args.video is None and has_display() and real
     video = None
@@ -164,7 +167,7 @@ def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., object]
         from worldmodels.evaluators import RealEvaluator
         from worldmodels.parallel import evaluate_in_processes
         make_evaluator = partial(RealEvaluator, spec, partial(make_env, render_mode="rgb_array"), args.vae, args.rnn,
-                                 num_envs=args.num_envs, action_mask=action_mask)
+                                 num_envs=args.num_envs, action_mask=action_mask, encoder=args.encoder)
         rewards, steps = evaluate_in_processes(make_evaluator, params[None], seeds, args.max_steps, procs)
     elif real:
         from worldmodels.rollout import real_rollouts

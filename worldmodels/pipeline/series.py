@@ -1,7 +1,8 @@
 """Encode every recorded episode with V into ``series/series.npz`` and write ``initial_z.json``.
 
 Per frame V's (mu, logvar) are stored (float16, as [orig] series.py), not z: M's training
-re-samples z from them for every batch. V runs as the batched numpy encoder (no TensorFlow).
+re-samples z from them for every batch. V runs batched through onnxruntime (``--encoder numpy``:
+the numpy forward pass); no TensorFlow.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from worldmodels.config import EnvSpec, VAEConfig
 from worldmodels.data import Series, list_episodes, load_episode
 from worldmodels.fileio import WorldModelsError
 from worldmodels.formats import write_initial_z
+from worldmodels.onnx_encoder import DEFAULT_ENCODER, add_encoder_argument
 from worldmodels.vae import NumpyVAE, load_weights
 
 INITIAL_Z_EPISODES = 1000  # [orig] initial_z.json holds the first frames of 1000 episodes
@@ -35,18 +37,21 @@ class SeriesConfig:
     max_episodes: int | None = None
     encode_cache: int = 0
     """Distinct frames whose encoding is remembered (the env's ``EnvSpec.encode_cache``)."""
+    encoder: str = DEFAULT_ENCODER
+    """How V encodes: onnx (onnxruntime) or numpy (``--encoder``; worldmodels.onnx_encoder)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser, spec: EnvSpec) -> None:
     parser.add_argument("--max_episodes", type=int, default=None)
     parser.add_argument("--record_dir", type=Path, default=spec.paths.path("record"))
     parser.add_argument("--vae", type=Path, default=spec.paths.path("vae"))
+    add_encoder_argument(parser)
 
 
 def config_from_args(args: argparse.Namespace, spec: EnvSpec) -> SeriesConfig:
     return SeriesConfig(vae=spec.vae, record_dir=args.record_dir, vae_path=args.vae,
                         series_path=spec.paths.path("series"), initial_z_path=spec.paths.path("initial_z"),
-                        max_episodes=args.max_episodes, encode_cache=spec.encode_cache)
+                        max_episodes=args.max_episodes, encode_cache=spec.encode_cache, encoder=args.encoder)
 
 
 def script_main(description: str, spec: EnvSpec, argv: list[str] | None = None) -> Series:
@@ -68,7 +73,8 @@ def run(cfg: SeriesConfig) -> Series:
     files = list_episodes(cfg.record_dir, step_hint="extract.py (or extract.bash)")
     if cfg.max_episodes:
         files = files[:cfg.max_episodes]
-    model = NumpyVAE(load_weights(cfg.vae_path, cfg.vae), cfg.vae, cache_entries=cfg.encode_cache)
+    model = NumpyVAE(load_weights(cfg.vae_path, cfg.vae), cfg.vae, cache_entries=cfg.encode_cache,
+                     encoder=cfg.encoder)
     mus, logvars, actions, rewards, dones, lengths = [], [], [], [], [], []
     skipped = []
     start = time.time()
