@@ -187,3 +187,31 @@ def test_a_resumed_run_uses_its_own_learning_rate(trained, tmp_path):
         # optimizer variables 0 and 1: the step counter and the learning rate (1e-4 before the resume)
         assert int(f["optimizer/vars/0"][()]) == 12
         assert float(f["optimizer/vars/1"][()]) == pytest.approx(5e-3)
+
+
+def test_vae_train_init_from_starts_at_the_given_weights(trained, tmp_path):
+    root, episodes, vae_path, _ = trained
+    start = load_weights(vae_path, VAE_CFG)
+    cfg = vae_train.VAETrainConfig(vae=replace(VAE_CFG, epochs=1, learning_rate=1e-12), record_dir=root / "record",
+                                   out_dir=tmp_path / "tuned", tensorboard=False, init_from=vae_path)
+    out = vae_train.train(cfg)
+    tuned = load_weights(out, VAE_CFG)
+    for name in ("enc_conv1", "enc_fc_mu", "dec_deconv4"):  # a vanishing step: still the start weights
+        np.testing.assert_allclose(tuned[name][0], start[name][0], atol=1e-6)
+    with pytest.raises(WorldModelsError, match="no VAE weights"):
+        vae_train.train(replace(cfg, out_dir=tmp_path / "other", init_from=tmp_path / "missing.npz"))
+
+
+def test_vae_check_reports_the_reconstruction_loss(trained, capsys):
+    from worldmodels.pipeline import vae_check
+    root, episodes, vae_path, _ = trained
+    result = vae_check.script_main("check", VAE_CFG, vae_path, root / "record", ["--episodes", "2"])
+    model = NumpyVAE(load_weights(vae_path, VAE_CFG), VAE_CFG)
+    frames = np.concatenate(episodes[1:])  # the last two episodes
+    x = frames.astype(np.float32) / 255.0
+    expected = np.square(x - model.decode(model.encode_mu_logvar(frames)[0])).reshape(len(x), -1).sum(axis=1)
+    assert (result.episodes, result.frames) == (2, len(frames))
+    assert result.reconstruction == pytest.approx(float(expected.mean()), rel=1e-4)
+    assert "reconstruction loss" in capsys.readouterr().out
+    with pytest.raises(WorldModelsError, match="--episodes"):
+        vae_check.script_main("check", VAE_CFG, vae_path, root / "record", ["--episodes", "0"])

@@ -38,6 +38,9 @@ class VAETrainConfig:
     fresh: bool = False
     """Ignore an existing checkpoint and start over."""
     tensorboard: bool = True
+    init_from: Path | None = None
+    """A run without a checkpoint starts from these V weights (vae.npz or vae.json): fine-tuning, e.g.
+    CarRacing's V on frames of both renderers (issue #24). None: random initial weights."""
 
 
 def defaults_for(spec: EnvSpec, epochs: int, frames_per_epoch: int | None) -> VAETrainConfig:
@@ -69,6 +72,8 @@ def add_arguments(parser: argparse.ArgumentParser, defaults: VAETrainConfig) -> 
     parser.add_argument("--out_dir", type=Path, default=defaults.out_dir)
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
+    parser.add_argument("--init_from", type=Path, default=None,
+                        help="start a new run from these V weights (fine-tune) instead of random ones")
 
 
 def config_from_args(args: argparse.Namespace, defaults: VAETrainConfig) -> VAETrainConfig:
@@ -81,7 +86,7 @@ def config_from_args(args: argparse.Namespace, defaults: VAETrainConfig) -> VAET
                                          learning_rate=args.learning_rate, kl_tolerance=args.kl_tolerance,
                                          foreground_weight=args.foreground_weight),
                    max_frames=args.max_frames, max_episodes=args.max_episodes, record_dir=args.record_dir,
-                   out_dir=args.out_dir, seed=args.seed, fresh=args.fresh)
+                   out_dir=args.out_dir, seed=args.seed, fresh=args.fresh, init_from=args.init_from)
 
 
 def readable_episodes(files: list[Path]) -> tuple[list[Path], int]:
@@ -108,6 +113,10 @@ def train(cfg: VAETrainConfig) -> Path:
     """Train (resuming when a checkpoint exists) and return the path of ``vae.npz``."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is imported, below
     files = list_episodes(cfg.record_dir, step_hint="extract.py (or extract.bash)")
+    start_weights = None
+    if cfg.init_from is not None:  # read before TensorFlow loads: a wrong file is one line at once
+        from worldmodels.vae import load_weights
+        start_weights = load_weights(cfg.init_from, cfg.vae)
     if cfg.max_episodes:
         files = files[:cfg.max_episodes]
     files, total = readable_episodes(files)
@@ -129,7 +138,10 @@ def train(cfg: VAETrainConfig) -> Path:
     model.optimizer.build(model.trainable_variables)  # so a checkpoint restores Adam's moments too
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     done = training.resume_epoch(model, cfg.out_dir, steps, cfg.fresh)
-    if cfg.vae.mean_frame and done == 0:  # a resumed run has m in its checkpoint
+    if start_weights is not None and done == 0:
+        keras_vae.set_weights(encoder, decoder, start_weights)
+        print(f"V starts from {cfg.init_from}")
+    elif cfg.vae.mean_frame and done == 0:  # a resumed run has m in its checkpoint
         keras_vae.set_mean_frame(encoder, decoder, data_mean_frame(files, cfg.vae.batch_size, cfg.seed))
     model.optimizer.learning_rate = cfg.vae.learning_rate  # this run's, not the checkpoint's
     out = cfg.out_dir / "vae.npz"
