@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from worldmodels.envs.carracing import game_class
 
-    games = {"stock": game_class(fast=False)(), "fast": game_class(fast=True)()}
+    games = {"stock": game_class("stock")(), "fast": game_class("fast")()}
     rng = np.random.default_rng(args.seed)
     n = args.steps * args.rounds
     # actions held for 10 steps: steer anywhere, some gas, a little brake now and then

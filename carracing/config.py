@@ -51,9 +51,12 @@ V_ONLY_SPEC = replace(SPEC, name="carracing_z",
 sees z alone, 3 x 32 + 3 = 99 params. ``train.py --v_only`` logs it as log/carracing_z.*; model.py
 recognises its controller files by their 99 parameters."""
 
-FAST_ENV = True
-"""Play FastCarRacing (bit-identical frames, rewards and ends; 2-4x faster) in extract, train and
-model.py; each script's --stock_env plays gymnasium's CarRacing instead."""
+BACKEND = "fast"
+"""The CarRacing every script plays unless told otherwise (--backend, worldmodels/envs/carracing.py):
+"fast" is FastCarRacing (bit-identical frames, rewards and ends to gymnasium's; 2-4x faster);
+"stock" is gymnasium's CarRacing (--stock_env is an alias); "envpool" is EnvPool's C++ CarRacing,
+~3x faster again but with other tracks per seed, so for extract.py and train.py only: model.py and
+drive_stats.py accept it with a warning that its scores are not comparable to the reported ones."""
 EPISODE_STEPS = 1000   # [orig carracing/extract.py MAX_FRAMES; model.py max_episode_length]
 
 # Budgets. V: the original ran 10 epochs over all ~10M frames on a GPU [orig vae_train.py]; on

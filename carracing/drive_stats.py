@@ -10,6 +10,8 @@ that is a little too slow stops at ~850-880 with the lap unfinished, and one tha
 road loses whole stretches of tiles. One line per episode (``episode k seed s reward R steps n
 tiles f end lap|playfield|time speed v gas g brake b steer s``), then a summary. Episode k plays
 seed S + k, as in ``model.py carracing norender`` (same V, M and controller files, same rewards).
+``--backend envpool`` (other tracks: scores not comparable) knows no speed (nan) and counts the
+tiles from the rewards.
 """
 
 from __future__ import annotations
@@ -23,14 +25,20 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
-from carracing.config import EPISODE_STEPS, FAST_ENV, SHIPPED, spec_for_controller  # noqa: E402
+from worldmodels.threads import one_thread_per_process  # noqa: E402  (before numpy loads)
+
+one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
+
+from carracing.config import BACKEND, EPISODE_STEPS, SHIPPED, spec_for_controller  # noqa: E402
+from worldmodels.envs.carracing import add_backend_argument, warn_if_scores_not_comparable  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
+from worldmodels.onnx_encoder import add_encoder_argument  # noqa: E402
 
 LOW = 600.0
 """Episodes under this reward are counted apart in the summary: the car lost much of the lap."""
 
 
-def recording_env(rows: dict[int, dict], fast: bool, max_steps: int):
+def recording_env(rows: dict[int, dict], backend: str, max_steps: int):
     """A CarRacing game that writes each episode's record into ``rows[seed]``."""
     import gymnasium as gym
 
@@ -52,7 +60,7 @@ def recording_env(rows: dict[int, dict], fast: bool, max_steps: int):
                 self.row["end"] = "lap" if info.get("lap_finished") else "playfield" if terminated else "time"
             return obs, reward, terminated, truncated, info
 
-    return Recorder(make(fast=fast, max_steps=max_steps))
+    return Recorder(make(backend=backend, max_steps=max_steps))
 
 
 def episode_line(k: int, seed: int, reward: float, steps: int, row: dict) -> str:
@@ -84,21 +92,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("seed", nargs="?", type=int, default=0)
     parser.add_argument("--episodes", type=int, default=100)
     parser.add_argument("--num_envs", type=int, default=8, help="games played in lockstep")
+    add_encoder_argument(parser)
     parser.add_argument("--max_steps", type=int, default=EPISODE_STEPS, help="frames per episode [orig: 1000]")
-    parser.add_argument("--stock_env", action="store_true", default=not FAST_ENV,
-                        help="play gymnasium's CarRacing instead of FastCarRacing (same frames, slower)")
+    add_backend_argument(parser, BACKEND)
     evaluate.add_model_file_arguments(parser, SHIPPED)
     args = parser.parse_args(argv)
+    warn_if_scores_not_comparable(args.backend)
     if args.episodes < 1 or args.max_steps < 1 or args.num_envs < 1:
         raise WorldModelsError(f"--episodes, --max_steps and --num_envs must be >= 1, got {args.episodes}, "
                                f"{args.max_steps} and {args.num_envs}")
     spec = spec_for_controller(args.controller)
     evaluate.fill_model_files(args, spec)
     params = read_controller(args.controller, spec.controller.num_params)
-    agent = load_agent(spec, args.vae, args.rnn)
+    agent = load_agent(spec, args.vae, args.rnn, encoder=args.encoder)
     seeds = args.seed + np.arange(args.episodes, dtype=np.int64)
     rows: dict[int, dict] = {}
-    rewards, steps, _ = real_rollouts(agent, lambda: recording_env(rows, not args.stock_env, args.max_steps),
+    rewards, steps, _ = real_rollouts(agent, lambda: recording_env(rows, args.backend, args.max_steps),
                                       params[None], seeds[None], num_envs=args.num_envs)
     for k, seed in enumerate(seeds):
         print(episode_line(k, int(seed), rewards[0, k], int(steps[0, k]), rows[int(seed)]))

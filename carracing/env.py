@@ -18,17 +18,18 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
-from carracing.config import EPISODE_STEPS, FAST_ENV  # noqa: E402
+from carracing.config import BACKEND, EPISODE_STEPS  # noqa: E402
+from worldmodels.envs.carracing import add_backend_argument  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
 from worldmodels.play import has_display  # noqa: E402
 
 
-def play_keyboard(episodes: int, fast: bool) -> None:
+def play_keyboard(episodes: int, backend: str) -> None:
     import pygame
 
     from worldmodels.envs.carracing import keyboard_action, make
 
-    env = make(render_mode="human", fast=fast, max_steps=EPISODE_STEPS)
+    env = make(render_mode="human", backend=backend, max_steps=EPISODE_STEPS)
     try:
         for ep in range(episodes):
             env.reset()
@@ -53,13 +54,13 @@ def play_keyboard(episodes: int, fast: bool) -> None:
         env.close()
 
 
-def play_random(steps: int, seed: int, frames_dir: Path | None, fast: bool) -> None:
+def play_random(steps: int, seed: int, frames_dir: Path | None, backend: str) -> None:
     import numpy as np
 
     from worldmodels.envs.carracing import action_to_env, make, random_policy
     from worldmodels.play import play_random_steps
 
-    env = make(fast=fast, max_steps=EPISODE_STEPS)
+    env = make(backend=backend, max_steps=EPISODE_STEPS)
     rng = np.random.default_rng(seed)
     play_random_steps(env, random_policy(rng), action_to_env, rng, steps, seed, frames_dir, lambda: env.frame,
                       ("96x96", "64x64"), score_digits=1)
@@ -72,17 +73,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--episodes", type=int, default=1, help="keyboard episodes (default %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="seed of --random (default %(default)s)")
     parser.add_argument("--frames", type=Path, help="with --random: save raw and processed frames (PNG) here")
-    parser.add_argument("--stock_env", action="store_true", default=not FAST_ENV,
-                        help="play gymnasium's CarRacing instead of FastCarRacing (same frames, slower)")
+    add_backend_argument(parser, BACKEND)
     args = parser.parse_args(argv)
     if args.random is not None:
         if args.random < 1:
             raise WorldModelsError(f"--random needs a positive number of steps, got {args.random}")
-        play_random(args.random, args.seed, args.frames, fast=not args.stock_env)
+        play_random(args.random, args.seed, args.frames, backend=args.backend)
+    elif args.backend == "envpool":
+        raise WorldModelsError("EnvPool's CarRacing has no window to drive by keyboard: use --backend fast "
+                               "(or --random)")
     elif not has_display():
         raise WorldModelsError("no display ($DISPLAY is not set) to drive by keyboard; try --random 2000")
     else:
-        play_keyboard(args.episodes, fast=not args.stock_env)
+        play_keyboard(args.episodes, backend=args.backend)
 
 
 if __name__ == "__main__":

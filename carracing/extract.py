@@ -7,7 +7,8 @@ Headless: the game renders off-screen (no X server, no display). The policy driv
 with a per-episode style (worldmodels/envs/carracing.py, RandomDrivePolicy); the record keeps
 its game action [steer, gas, brake], the kind of action C feeds M in a rollout.
 Episodes are 1000 frames [orig carracing/extract.py MAX_FRAMES]. Re-running the same command
-resumes: episodes already in record/ are skipped.
+resumes: episodes already in record/ are skipped. ``--backend envpool`` records EnvPool's C++
+CarRacing (~3x faster; the same kind of game, other tracks and slightly different frames).
 """
 
 from __future__ import annotations
@@ -20,7 +21,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
-from carracing.config import EPISODE_STEPS, FAST_ENV, SPEC  # noqa: E402
+from worldmodels.threads import one_thread_per_process  # noqa: E402  (before numpy loads)
+
+one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
+
+from carracing.config import BACKEND, EPISODE_STEPS, SPEC  # noqa: E402
+from worldmodels.envs.carracing import add_backend_argument  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.pipeline.extract import (  # noqa: E402
     ExtractConfig,
@@ -40,15 +46,14 @@ DEFAULTS = ExtractConfig(
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_extract_args(parser, DEFAULTS)
-    parser.add_argument("--stock_env", action="store_true", default=not FAST_ENV,
-                        help="play gymnasium's CarRacing instead of FastCarRacing (same frames, slower)")
+    add_backend_argument(parser, BACKEND)
     args = parser.parse_args(argv)
     cfg = config_from_args(args, DEFAULTS)
 
     # imports box2d and pygame: after parsing, so --help stays fast
     from worldmodels.envs import carracing
 
-    make_env = partial(carracing.make, fast=not args.stock_env, max_steps=cfg.max_frames)
+    make_env = partial(carracing.make, backend=args.backend, max_steps=cfg.max_frames)
     written = run_extract(cfg, make_env, carracing.random_policy, carracing.action_to_env)
     print(f"worker {cfg.worker}: wrote {written} new episodes to {cfg.out_dir}")
 

@@ -12,7 +12,8 @@ defaults play the agent shipped in trained/ (V, M and C trained by this project'
 README.md says how and what it scores). V, M and initial z follow the controller: the shipped
 ones for a controller in trained/, your pipeline's (tf_vae/, tf_rnn/, tf_initial_z/) for any
 other; --vae / --rnn / --initial_z override. Solved = average >= 900 over 100 random tracks
-[paper sec. 3.4].
+[paper sec. 3.4]. ``--backend envpool`` plays EnvPool's game (other tracks per seed: its scores are
+not comparable, and ``render`` can only write a video of the 96x96 frames).
 """
 
 from __future__ import annotations
@@ -25,26 +26,31 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
-from carracing.config import EPISODE_STEPS, FAST_ENV, SHIPPED, spec_for_controller  # noqa: E402
+from worldmodels.threads import one_thread_per_process  # noqa: E402  (before numpy loads)
+
+one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
+
+from carracing.config import BACKEND, EPISODE_STEPS, SHIPPED, spec_for_controller  # noqa: E402
+from worldmodels.envs.carracing import add_backend_argument, warn_if_scores_not_comparable  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.pipeline import evaluate  # noqa: E402
 
 REAL = ("carracing",)  # [orig model.py's environment name]
 
 
-def make_env(render_mode: str | None = None, fast: bool = FAST_ENV):
+def make_env(render_mode: str | None = None, backend: str = BACKEND):
     from worldmodels.envs.carracing import make
-    return make(render_mode=render_mode, fast=fast, max_steps=EPISODE_STEPS)
+    return make(render_mode=render_mode, backend=backend, max_steps=EPISODE_STEPS)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     evaluate.add_arguments(parser, SHIPPED, REAL, ())
-    parser.add_argument("--stock_env", action="store_true", default=not FAST_ENV,
-                        help="play gymnasium's CarRacing instead of FastCarRacing (same frames, slower)")
+    add_backend_argument(parser, BACKEND)
     args = parser.parse_args(argv)
+    warn_if_scores_not_comparable(args.backend)
     spec = spec_for_controller(args.controller)  # a 99-parameter C is the V-only ablation's
-    evaluate.run(args, spec, partial(make_env, fast=not args.stock_env), REAL, HERE / "videos")
+    evaluate.run(args, spec, partial(make_env, backend=args.backend), REAL, HERE / "videos")
 
 
 if __name__ == "__main__":

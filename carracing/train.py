@@ -8,7 +8,8 @@
     python train.py --init_from trained/v_only/carracing_z.best.json   # start from the V-only C
 
 Each candidate C (867 params) drives V + M + C in ``-e`` real CarRacing episodes of up to 1000
-frames (FastCarRacing: the same frames as gymnasium's, faster); its fitness is the mean reward.
+frames (FastCarRacing: the same frames as gymnasium's, faster; ``--backend envpool``: EnvPool's
+C++ CarRacing, ~3x faster again, other tracks per seed); its fitness is the mean reward.
 Re-launches itself under the virtualenv's mpiexec; rank 0 coordinates, the others each play
 their share of candidates x episodes, ``--num_envs`` games in lockstep so V encodes a batch of
 frames per call. Logs go to carracing/log/ (carracing.cma.16.64.json, .hist.json, .best.json,
@@ -18,23 +19,24 @@ V and M are read from tf_vae/vae.npz and tf_rnn/rnn.npz (or pass --vae / --rnn, 
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
-
-# one BLAS thread per MPI process: the processes already fill the cores
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
+from worldmodels.threads import one_thread_per_process  # noqa: E402  (before numpy loads)
+
+one_thread_per_process()  # the MPI processes already fill the cores
+
 import numpy as np  # noqa: E402
 
-from carracing.config import EPISODE_STEPS, FAST_ENV, SPEC, V_ONLY_SPEC  # noqa: E402
+from carracing.config import BACKEND, EPISODE_STEPS, SPEC, V_ONLY_SPEC  # noqa: E402
 from estool.train import TrainConfig, build_parser, config_from_args, launch  # noqa: E402
 from worldmodels.config import EnvSpec  # noqa: E402
+from worldmodels.envs.carracing import add_backend_argument  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
+from worldmodels.onnx_encoder import add_encoder_argument  # noqa: E402
 
 DEFAULTS = TrainConfig(num_worker=64, num_worker_trial=1, num_episode=16, eval_steps=25,
                        sigma_init=0.1, log_dir=str(SPEC.paths.path("log")))  # [paper sec. 3.3; orig carracing/train.py]
@@ -48,8 +50,8 @@ def main(argv: list[str] | None = None) -> None:
     game.add_argument("--max_steps", type=int, default=EPISODE_STEPS,
                       help="cap every episode at this many frames (default %(default)s [orig])")
     game.add_argument("--num_envs", type=int, default=8, help="games each worker plays in lockstep")
-    game.add_argument("--stock_env", action="store_true", default=not FAST_ENV,
-                      help="play gymnasium's CarRacing instead of FastCarRacing (same frames, slower)")
+    add_encoder_argument(game)
+    add_backend_argument(game, BACKEND)
     game.add_argument("--v_only", action="store_true",
                       help="the paper's ablation: C sees z alone (99 params); logs log/carracing_z.*")
     game.add_argument("--init_from", type=Path, default=None,
@@ -66,15 +68,15 @@ def main(argv: list[str] | None = None) -> None:
     from estool.mpi import under_mpi
     if not under_mpi():  # read the weights once before MPI starts: a wrong file is one line here
         from worldmodels.evaluators import load_agent
-        load_agent(spec, ns.vae, ns.rnn)
+        load_agent(spec, ns.vae, ns.rnn, encoder=ns.encoder)
 
     def make_evaluator():
         from functools import partial
 
         from worldmodels.envs.carracing import make
         from worldmodels.evaluators import RealEvaluator
-        make_env = partial(make, fast=not ns.stock_env, max_steps=ns.max_steps)
-        return RealEvaluator(spec, make_env, ns.vae, ns.rnn, num_envs=ns.num_envs)
+        make_env = partial(make, backend=ns.backend, max_steps=ns.max_steps)
+        return RealEvaluator(spec, make_env, ns.vae, ns.rnn, num_envs=ns.num_envs, encoder=ns.encoder)
 
     launch(cfg, spec.name, spec.controller.num_params, make_evaluator, start_mean(ns.init_from, spec, ns.retrain))
 

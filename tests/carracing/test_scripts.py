@@ -168,3 +168,47 @@ def test_drive_stats_tells_where_model_py_rewards_come_from(tmp_path):
         assert 0.0 < float(fields["tiles"]) < 0.2 and float(fields["speed"]) > 0.0, r
         assert float(fields["gas"]) == pytest.approx(0.88, abs=0.01) and float(fields["brake"]) == 0.0, r
     assert "2 episodes: laps finished 0, left the playfield 0, stopped at the frame limit 2" in stats.stdout
+
+
+def test_extract_records_envpool_episodes(tmp_path):
+    pytest.importorskip("envpool")
+    from worldmodels.data import load_episode
+    result = run("extract.py", "--backend", "envpool", "--num_episodes", "1", "--max_frames", "20", "--out_dir",
+                 str(tmp_path / "record"), "--no_progress", workdir=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    files = sorted((tmp_path / "record").glob("*.npz"))
+    assert [f.name for f in files] == ["0_0_00000.npz"]
+    ep = load_episode(files[0], keys=("obs", "action", "reward", "done"))
+    assert ep["obs"].shape == (20, 64, 64, 3) and ep["obs"].dtype == np.uint8 and ep["action"].shape == (20, 3)
+    assert ep["obs"].std() > 5 and not ep["done"].any()
+
+
+@pytest.mark.parametrize("script,args,hint", [
+    ("train.py", ("-g", "1"), "vae_train.py"),
+    ("model.py", ("carracing", "norender", "missing.json"), "not found"),
+])
+def test_train_and_model_take_backend_envpool(tmp_path, script, args, hint):
+    """Parsed (the run stops at the missing input after it); model.py warns that the scores differ."""
+    result = run(script, *args, "--backend", "envpool", workdir=tmp_path)
+    assert hint in one_error_line(result)
+    warned = "not comparable to the reported" in result.stderr
+    assert warned == (script == "model.py"), result.stderr
+    assert "invalid choice: 'gpu'" in run(script, *args, "--backend", "gpu", workdir=tmp_path).stderr
+    assert hint in one_error_line(run(script, *args, "--stock_env", workdir=tmp_path))  # the old flag still works
+
+
+def test_drive_stats_on_envpool_warns_and_has_no_speed(tmp_path):
+    pytest.importorskip("envpool")
+    from carracing.config import SPEC
+    from worldmodels.formats import write_best
+    params = np.zeros(867)
+    params[1] = 1.0  # gas
+    write_best(tmp_path / "c.json", params, 1.0)
+    result = run("drive_stats.py", "c.json", "--episodes", "1", "--max_steps", "30", "--backend", "envpool",
+                 "--vae", str(save_vae(tmp_path / "vae.npz", 32)), "--rnn", str(save_rnn(tmp_path / "rnn.npz", SPEC)),
+                 workdir=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stderr.count("not comparable to the reported") == 1, result.stderr
+    row = dict(zip(*[iter(result.stdout.splitlines()[0].split())] * 2))
+    assert row["end"] == "time" and row["steps"] == "30" and row["speed"] == "nan", row
+    assert 0.0 < float(row["tiles"]) < 0.2, row

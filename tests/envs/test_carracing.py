@@ -3,6 +3,7 @@ and the original's published controller and M running through our loaders in the
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -89,8 +90,10 @@ def test_progress_counts_tiles_and_speed():
     env.close()
 
 
-def test_truncated_at_cap_then_step_refused():
-    env = CarRacingEnv(CarRacingConfig(max_steps=15))
+@pytest.mark.parametrize("backend", ["fast", pytest.param("envpool", marks=pytest.mark.skipif(
+    importlib.util.find_spec("envpool") is None, reason="envpool is not installed"))])
+def test_truncated_at_cap_then_step_refused(backend):
+    env = CarRacingEnv(CarRacingConfig(backend=backend, max_steps=15))
     try:
         env.reset(seed=1)
         for _ in range(15):
@@ -110,10 +113,13 @@ def test_truncated_at_cap_then_step_refused():
 
 def test_config_defaults_and_validation():
     cfg = CarRacingConfig()
-    assert (cfg.fast, cfg.max_steps, cfg.keep_rows, cfg.obs_size) == (True, 1000, 84, 64)
+    assert (cfg.backend, cfg.max_steps, cfg.keep_rows, cfg.obs_size) == ("fast", 1000, 84, 64)
     for bad in ({"max_steps": 0}, {"keep_rows": 97}, {"keep_rows": 0}):
         with pytest.raises(WorldModelsError):
             CarRacingConfig(**bad)
+    with pytest.raises(WorldModelsError, match="'gpu'") as err:
+        CarRacingConfig(backend="gpu")
+    assert "\n" not in str(err.value) and "fast, stock, envpool" in str(err.value)
 
 
 def test_recorded_actions_are_game_actions_as_m_is_fed():
@@ -151,8 +157,8 @@ def test_registry_is_lazy_and_builds_both_games():
     from gymnasium.envs.box2d.car_racing import CarRacing
 
     from worldmodels.envs.fast_carracing import FastCarRacing
-    for fast, cls in ((True, FastCarRacing), (False, CarRacing)):
-        env = make_env("carracing", fast=fast, max_steps=5)
+    for backend, cls in (("fast", FastCarRacing), ("stock", CarRacing)):
+        env = make_env("carracing", backend=backend, max_steps=5)
         try:
             assert isinstance(env, CarRacingEnv) and type(env.game) is cls and env.config.max_steps == 5
         finally:
@@ -207,3 +213,20 @@ def test_original_controller_and_rnn_json_drive_the_real_game(reference, tmp_pat
         evaluator.close()
     np.testing.assert_array_equal(steps, [[8], [8]])
     assert np.all(np.isfinite(rewards))
+
+
+def test_backend_argument_and_its_stock_env_alias(capsys):
+    import argparse
+
+    from worldmodels.envs.carracing import BACKENDS, add_backend_argument
+    parser = argparse.ArgumentParser()
+    add_backend_argument(parser.add_argument_group("game"), "fast")
+    assert parser.parse_args([]).backend == "fast"
+    assert parser.parse_args(["--stock_env"]).backend == "stock"
+    for name in BACKENDS:
+        assert parser.parse_args(["--backend", name]).backend == name
+        CarRacingConfig(backend=name)  # every choice is a valid config
+    for bad in (["--backend", "gpu"], ["--stock_env", "--backend", "envpool"]):
+        with pytest.raises(SystemExit):
+            parser.parse_args(bad)
+    assert "not allowed with" in capsys.readouterr().err

@@ -7,8 +7,14 @@ is its 96x96 frame with the bottom indicator bar cut off (rows 0..83 kept [orig 
 ``max_steps`` = 1000 steps [orig carracing/extract.py: MAX_FRAMES = 1000; gymnasium registers
 CarRacing-v3 with max_episode_steps=1000]. ``render()`` gives gymnasium's 600x400 video frame.
 
-``fast=True`` (the default) plays ``fast_carracing.FastCarRacing``: the same game with a faster
-renderer whose frames are bit-identical to stock's (tests/envs/test_carracing_fast.py).
+``backend`` picks the game: ``"fast"`` (the default) plays ``fast_carracing.FastCarRacing``, the
+same game with a faster renderer whose frames are bit-identical to stock's
+(tests/envs/test_carracing_fast.py); ``"stock"`` plays gymnasium's own ``CarRacing``;
+``"envpool"`` plays EnvPool's C++ ``CarRacing-v3`` (``envpool_carracing.EnvPoolCarRacing``), ~3x
+faster than fast but NOT the same game per seed (another track for the same seed, frames drawn
+differently): for extraction and training only, never for the scored benchmark. With it,
+``render()`` gives the 96x96 frame, ``render_mode="human"`` is refused and ``progress()`` gives the
+tiles derived from the rewards and speed NaN (EnvPool exposes neither).
 
 Actions: C's three tanh outputs a map to [steer, gas, brake] = [a0, (a1 + 1) / 2, clip(a2, 0, 1)]
 (``worldmodels.controller.car_racing_action`` [orig carracing/model.py]), and M is fed that game
@@ -18,7 +24,9 @@ so a record keeps exactly what M is fed.
 
 from __future__ import annotations
 
+import argparse
 import os
+import sys
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -26,18 +34,26 @@ import gymnasium as gym
 import numpy as np
 
 from worldmodels.envs.base import OBS_SIZE, crop_and_resize
+from worldmodels.envs.envpool_carracing import EnvPoolCarRacing, import_envpool
 from worldmodels.fileio import WorldModelsError
 
 STATE_SIZE = 96
 """gymnasium CarRacing's observation is 96x96 RGB [car_racing.py: STATE_W = STATE_H = 96]."""
+BACKENDS = ("fast", "stock", "envpool")
+"""Which CarRacing implementation plays (``CarRacingConfig.backend``, scripts' ``--backend``)."""
+ENVPOOL_SCORES_WARNING = ("warning: --backend envpool plays EnvPool's CarRacing, whose tracks differ from "
+                          "gymnasium's for the same seed: these scores are not comparable to the reported ones "
+                          "(use --backend fast)")
 
 
 @dataclass(frozen=True)
 class CarRacingConfig:
     """Which CarRacing, how its frames are cut and how long an episode may run."""
 
-    fast: bool = True
-    """Play ``FastCarRacing`` (same frames, rewards and ends as stock, 2-4x faster) instead of stock."""
+    backend: str = "fast"
+    """``"fast"``: ``FastCarRacing`` (same frames, rewards and ends as stock, 2-4x faster);
+    ``"stock"``: gymnasium's ``CarRacing``; ``"envpool"``: EnvPool's C++ game (another ~3x faster,
+    other tracks per seed: training only)."""
     max_steps: int = 1000
     """Truncate after this many steps [orig carracing/extract.py MAX_FRAMES = 1000; gymnasium's
     CarRacing-v3 max_episode_steps = 1000]. Lower it for quick runs (the miniature pipeline)."""
@@ -51,6 +67,8 @@ class CarRacingConfig:
     """gymnasium's random colours (off: the paper's fixed colours)."""
 
     def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise WorldModelsError(f"CarRacing backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
         if self.max_steps < 1:
             raise WorldModelsError(f"max_steps must be >= 1, got {self.max_steps}")
         if not 0 < self.keep_rows <= STATE_SIZE:
@@ -59,14 +77,38 @@ class CarRacingConfig:
             raise WorldModelsError(f"obs_size must be >= 1, got {self.obs_size}")
 
 
-def game_class(fast: bool) -> type:
-    """gymnasium's ``CarRacing`` class, or our ``FastCarRacing`` (imports box2d and pygame)."""
+def game_class(backend: str) -> type:
+    """The game class of a backend: our ``FastCarRacing``, gymnasium's ``CarRacing`` (both import box2d
+    and pygame) or ``EnvPoolCarRacing`` (one line if envpool is not installed)."""
+    if backend not in BACKENDS:
+        raise WorldModelsError(f"CarRacing backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+    if backend == "envpool":
+        import_envpool()
+        return EnvPoolCarRacing
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # pygame-ce greets on import otherwise
-    if fast:
+    if backend == "fast":
         from worldmodels.envs.fast_carracing import FastCarRacing
         return FastCarRacing
     from gymnasium.envs.box2d.car_racing import CarRacing
     return CarRacing
+
+
+def add_backend_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup, default: str) -> None:
+    """``--backend {fast,stock,envpool}`` (dest ``backend``), and ``--stock_env`` as the old alias of
+    ``--backend stock``: the one way every carracing script takes the choice."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--backend", choices=BACKENDS, default=default,
+                       help="fast: FastCarRacing (gymnasium's frames, faster); stock: gymnasium's CarRacing; "
+                            "envpool: EnvPool's C++ CarRacing (~3x faster, other tracks per seed: for "
+                            "extraction and training only) (default %(default)s)")
+    group.add_argument("--stock_env", dest="backend", action="store_const", const="stock",
+                       help="the same as --backend stock")
+
+
+def warn_if_scores_not_comparable(backend: str) -> None:
+    """One warning line on stderr when a scoring script plays EnvPool's game."""
+    if backend == "envpool":
+        print(ENVPOOL_SCORES_WARNING, file=sys.stderr, flush=True)
 
 
 class CarRacingEnv(gym.Env):
@@ -80,8 +122,11 @@ class CarRacingEnv(gym.Env):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise WorldModelsError(f"render_mode must be one of {self.metadata['render_modes']}, got {render_mode!r}")
         self.render_mode = render_mode
-        self.game = game_class(config.fast)(render_mode=render_mode, lap_complete_percent=config.lap_complete_percent,
-                                            domain_randomize=config.domain_randomize)
+        self.game = game_class(config.backend)(render_mode=render_mode,
+                                               lap_complete_percent=config.lap_complete_percent,
+                                               domain_randomize=config.domain_randomize)
+        if config.backend == "envpool":  # no window: "human" is refused, so not declared either
+            self.metadata = {**self.metadata, "render_modes": ["rgb_array"]}
         size = config.obs_size
         self.observation_space = gym.spaces.Box(0, 255, (size, size, 3), np.uint8)
         self.action_space = self.game.action_space  # Box([-1, 0, 0], [1, 1, 1]) [car_racing.py]
@@ -121,12 +166,15 @@ class CarRacingEnv(gym.Env):
         """(fraction of the track's tiles visited, the car's speed in the game's units per second)
         now: where an episode's reward comes from [gymnasium car_racing.py: +1000/N per new tile]."""
         game = self.game.unwrapped
+        if isinstance(game, EnvPoolCarRacing):
+            return game.progress()  # tiles from the rewards, speed NaN: EnvPool exposes neither
         if game.car is None:
             raise WorldModelsError("CarRacingEnv.progress() before reset(): there is no track yet")
         vx, vy = game.car.hull.linearVelocity
         return game.tile_visited_count / len(game.track), float(np.hypot(vx, vy))
 
     def render(self) -> np.ndarray | None:
+        """rgb_array: gymnasium's 600x400 video frame (envpool: the 96x96 frame)."""
         if self.render_mode == "rgb_array":
             return self.game.render()
         return None  # "human": the game draws its window on every step itself
@@ -138,7 +186,8 @@ class CarRacingEnv(gym.Env):
 
 
 def make(render_mode: str | None = None, **config: Any) -> CarRacingEnv:
-    """Registry factory: ``make_env("carracing", fast=True, max_steps=1000)``; keywords are CarRacingConfig fields."""
+    """Registry factory: ``make_env("carracing", backend="fast", max_steps=1000)``; keywords are CarRacingConfig
+    fields."""
     try:
         cfg = replace(CarRacingConfig(), **config)
     except TypeError as err:
