@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import gymnasium as gym
 import numpy as np
 import pytest
 
@@ -15,6 +16,7 @@ from worldmodels.envs import make_env
 from worldmodels.envs.atari import (
     AtariConfig,
     RandomHoldPolicy,
+    StickyActions,
     action_count,
     action_for_buttons,
     action_meanings,
@@ -67,7 +69,8 @@ def test_protocol_of_machado_et_al(pong):
     assert (cfg.repeat_action_probability, cfg.frame_skip, cfg.max_frames, cfg.max_steps) == (0.25, 4, 18_000, 4500)
     assert cfg.noop_max == 0 and not cfg.full_action_space and cfg.grayscale
     ale = pong.unwrapped.ale
-    assert ale.getFloat("repeat_action_probability") == pytest.approx(0.25)  # sticky actions
+    assert ale.getFloat("repeat_action_probability") == 0.0  # sticky actions are drawn by StickyActions
+    assert isinstance(pong.env, StickyActions) and pong.env.p == pytest.approx(0.25)
     assert ale.getInt("max_num_frames_per_episode") == 18_000
     assert pong.unwrapped._frameskip == 1  # the wrapper skips, so stickiness applies to every frame
     assert pong.frame_skip == 4 and pong.noop_max == 0 and pong.terminal_on_life_loss is False
@@ -206,3 +209,45 @@ def test_env_script_headless(tmp_path):
     assert (tmp_path / "raw_Pong_0000.png").is_file() and (tmp_path / "obs_64x64_0050.png").is_file()
     res = subprocess.run([sys.executable, str(script), "--game", "Pongg"], env=env_vars, capture_output=True, text=True)
     assert res.returncode == 2 and res.stderr.strip().splitlines()[-1].startswith("error: unknown Atari game")
+
+
+def test_sticky_actions_repeat_at_their_rate_and_a_seeded_reset_is_a_fresh_episode(pong):
+    class Recorder(gym.Env):  # stands in for the ALE: records the action of every frame
+        observation_space = gym.spaces.Discrete(1)
+        action_space = gym.spaces.Discrete(10**6)
+
+        def reset(self, *, seed=None, options=None):
+            self.taken = []
+            return 0, {}
+
+        def step(self, action):
+            self.taken.append(action)
+            return 0, 0.0, False, False, {}
+
+    sticky = StickyActions(Recorder(), 0.25)
+    sticky.reset(seed=3)
+    for frame in range(1, 4001):
+        sticky.step(frame)  # a new action asked for at every frame
+    taken = np.array(sticky.env.taken)
+    assert taken[0] in (0, 1)  # NOOP (index 0) is the previous action after a reset
+    repeated = np.mean(taken[1:] == taken[:-1])
+    assert abs(repeated - 0.25) < 0.03, repeated  # Machado et al.: repeat with probability 0.25
+    assert np.all(np.diff(taken) >= 0)  # the previous action or the one asked for, never another
+
+    def episode(env, seed):
+        obs, _ = env.reset(seed=seed)
+        frames, actions = [obs], np.random.default_rng(7).integers(0, 6, 200)
+        for a in actions:
+            obs, *_ = env.step(int(a))
+            frames.append(obs)
+        return np.stack(frames)
+
+    first = episode(pong, 5)
+    episode(pong, 9)  # another episode in between changes nothing
+    np.testing.assert_array_equal(episode(pong, 5), first)
+    other_env = make("Pong")
+    try:
+        np.testing.assert_array_equal(episode(other_env, 5), first)
+    finally:
+        other_env.close()
+    assert not np.array_equal(episode(pong, 6), first)  # another seed, other sticky frames

@@ -191,15 +191,61 @@ def make_from_config(cfg: AtariConfig, render_mode: str | None = None) -> gym.En
     base = AtariEnv(
         game=cfg.rom,
         obs_type="grayscale" if cfg.grayscale else "rgb",  # the wrapper reads the screen itself
-        frameskip=1,  # AtariPreprocessing skips (and max-pools); the ALE applies stickiness per frame
-        repeat_action_probability=cfg.repeat_action_probability,
+        frameskip=1,  # AtariPreprocessing skips (and max-pools); StickyActions acts per frame
+        repeat_action_probability=0.0,  # StickyActions draws them, from the episode's seed
         full_action_space=cfg.full_action_space,
         max_num_frames_per_episode=cfg.max_frames,
         render_mode=render_mode,
     )
-    return AtariPreprocessing(base, noop_max=cfg.noop_max, frame_skip=cfg.frame_skip, screen_size=cfg.obs_size,
+    sticky = StickyActions(base, cfg.repeat_action_probability)
+    return AtariPreprocessing(sticky, noop_max=cfg.noop_max, frame_skip=cfg.frame_skip, screen_size=cfg.obs_size,
                               terminal_on_life_loss=False, grayscale_obs=cfg.grayscale, grayscale_newaxis=True,
                               scale_obs=False)
+
+
+STICKY_STREAM = 2
+"""An episode of seed s draws its sticky actions from ``np.random.default_rng([s, STICKY_STREAM])``."""
+
+
+class StickyActions(gym.Wrapper):
+    """Sticky actions [Machado et al. 2018] drawn in Python, so that a seeded reset is cheap.
+
+    At every emulator frame the previous frame's action is repeated with probability ``p``, else
+    the new one is taken; after a reset the previous action is NOOP (index 0), as the ALE does
+    [ALE StellaEnvironment::act, reset]. ale-py does the same in C++, but re-seeding its generator
+    means reloading the ROM on every ``reset(seed=...)`` (measured: 87 ms a reset, ~20 % of the time
+    of a 500-step Pong episode; issue #24). Here the ROM is loaded once (the ALE itself runs with
+    probability 0, which is deterministic given the actions) and ``reset(seed=s)`` only seeds this
+    wrapper's generator with [s, STICKY_STREAM] and resets the game: an episode still depends on its
+    seed alone (tests/envs/test_atari.py checks it).
+    """
+
+    def __init__(self, env: gym.Env, p: float):
+        super().__init__(env)
+        self.p = float(p)
+        self.rng = np.random.default_rng()
+        self.previous = 0
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        if seed is not None:
+            self.rng = np.random.default_rng([seed, STICKY_STREAM])
+            gym.Env.reset(self.unwrapped, seed=seed)  # its np_random, as gymnasium expects (unused here)
+        self.previous = 0
+        obs, info = self.env.reset(options=options)  # the ROM stays loaded: ale.reset_game() only
+        return obs, self._episode_info(info)
+
+    def step(self, action: Any):
+        if self.p == 0.0 or self.rng.random() >= self.p:
+            self.previous = action
+        obs, reward, terminated, truncated, info = self.env.step(self.previous)
+        return obs, reward, terminated, truncated, self._episode_info(info)
+
+    @staticmethod
+    def _episode_info(info: dict[str, Any]) -> dict[str, Any]:
+        """ale-py's info without ``frame_number`` (frames since the ROM was loaded, which is now once
+        per env, not once per seeded episode): what is left depends on the episode alone."""
+        info.pop("frame_number", None)
+        return info
 
 
 def one_hot(action: int, n_actions: int) -> np.ndarray:
