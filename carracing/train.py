@@ -76,7 +76,12 @@ def main(argv: list[str] | None = None) -> None:
         from worldmodels.envs.carracing import make
         from worldmodels.evaluators import RealEvaluator
         make_env = partial(make, backend=ns.backend, max_steps=ns.max_steps)
-        return RealEvaluator(spec, make_env, ns.vae, ns.rnn, num_envs=ns.num_envs, encoder=ns.encoder)
+        make_vector = None
+        if ns.backend == "envpool":  # EnvPool steps a round of games in one call (~25 % less per step)
+            from worldmodels.envs.envpool_carracing import EnvPoolCarRacingVector
+            make_vector = partial(EnvPoolCarRacingVector, max_steps=ns.max_steps)
+        return RealEvaluator(spec, make_env, ns.vae, ns.rnn, num_envs=ns.num_envs, encoder=ns.encoder,
+                             make_vector=make_vector)
 
     launch(cfg, spec.name, spec.controller.num_params, make_evaluator, start_mean(ns.init_from, spec, ns.retrain))
 

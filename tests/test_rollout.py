@@ -230,3 +230,39 @@ def test_a_v_only_controller_plays_without_stepping_m():
     got = real_rollouts(unstepped, ActionEnv, params, seeds, num_envs=2, z_noise=True)[:2]
     for a, b in zip(expected, got):
         np.testing.assert_array_equal(a, b)
+
+
+class ListGame:
+    """A ``VectorGame`` over ordinary envs: stepped one by one, reset per round with the given seeds."""
+
+    def __init__(self, make_env, max_steps):
+        self.make_env, self.max_steps, self.envs = make_env, max_steps, []
+
+    def reset(self, seeds):
+        self.envs = [self.make_env() for _ in seeds]
+        self.steps = [0] * len(seeds)
+        return np.stack([env.reset(seed=s)[0] for env, s in zip(self.envs, seeds)])
+
+    def step(self, actions, ids):
+        obs, rewards, ended = [], [], []
+        for a, k in zip(actions, ids):
+            o, r, term, trunc, _ = self.envs[k].step(a)
+            self.steps[k] += 1
+            obs.append(o), rewards.append(r), ended.append(term or trunc or self.steps[k] >= self.max_steps)
+        return np.stack(obs), np.array(rewards), np.array(ended)
+
+    def close(self):
+        pass
+
+
+def test_vector_rollouts_play_the_same_episodes_as_real_rollouts():
+    from worldmodels.rollout import vector_rollouts
+    agent = make_agent()
+    params = np.random.default_rng(0).normal(0, 1.0, (2, C_CFG.num_params)).astype(np.float32)
+    seeds = np.array([[3, 4, 5], [3, 6, 7]])
+    expected, expected_steps, _ = real_rollouts(agent, ActionEnv, params, seeds, max_len=15, num_envs=4)
+    assert len(set(expected_steps.ravel())) > 1  # episodes of several lengths: some wait for their round
+    for num_envs in (1, 4, 8):
+        rewards, steps = vector_rollouts(agent, ListGame(ActionEnv, CAP), params, seeds, max_len=15, num_envs=num_envs)
+        np.testing.assert_array_equal(steps, expected_steps)
+        np.testing.assert_allclose(rewards, expected, rtol=1e-5)

@@ -18,7 +18,7 @@ from worldmodels.dream import dream_rollouts
 from worldmodels.formats import read_initial_z
 from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights
 from worldmodels.onnx_encoder import DEFAULT_ENCODER
-from worldmodels.rollout import Agent, real_rollouts
+from worldmodels.rollout import Agent, VectorGame, real_rollouts, vector_rollouts
 from worldmodels.vae import NumpyVAE, load_weights
 
 
@@ -45,16 +45,25 @@ class DreamEvaluator:
 
 
 class RealEvaluator:
-    """C (with V and M) in the real environment, ``num_envs`` games in lockstep."""
+    """C (with V and M) in the real environment, ``num_envs`` games in lockstep; with ``make_vector``
+    (a ``VectorGame`` factory, e.g. EnvPool's CarRacing) the games are stepped as one batch, in
+    rounds of ``num_envs`` episodes (``worldmodels.rollout.vector_rollouts``)."""
 
     def __init__(self, spec: EnvSpec, make_env: Callable[[], gym.Env], vae_path: Path, rnn_path: Path,
-                 num_envs: int = 8, action_mask=None, encoder: str = DEFAULT_ENCODER):
+                 num_envs: int = 8, action_mask=None, encoder: str = DEFAULT_ENCODER,
+                 make_vector: Callable[[], VectorGame] | None = None):
         self.agent = load_agent(spec, vae_path, rnn_path, action_mask, encoder)
         self.make_env = make_env
         self.num_envs = num_envs
         self.envs: list[gym.Env] = []
+        self.make_vector = make_vector
+        self.vector: VectorGame | None = None
 
     def evaluate(self, params: np.ndarray, seeds: np.ndarray, max_len: int = 0, train_mode: bool = True):
+        if self.make_vector is not None:
+            if self.vector is None:
+                self.vector = self.make_vector()
+            return vector_rollouts(self.agent, self.vector, params, seeds, max_len=max_len, num_envs=self.num_envs)
         needed = min(self.num_envs, seeds.size)
         while len(self.envs) < needed:  # games are kept between calls: starting one costs time
             self.envs.append(self.make_env())
@@ -66,3 +75,6 @@ class RealEvaluator:
         for env in self.envs:
             env.close()
         self.envs = []
+        if self.vector is not None:
+            self.vector.close()
+            self.vector = None

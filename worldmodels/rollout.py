@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import gymnasium as gym
 import numpy as np
@@ -51,6 +52,27 @@ class _Slot:
     info: dict = field(default_factory=dict)
     frames: list = field(default_factory=list)
     noise: np.random.Generator | None = None
+
+
+def agent_step(agent: Agent, controller: Controller, obs: np.ndarray, noises: list[np.random.Generator] | None,
+               h: np.ndarray, c: np.ndarray, rows: np.ndarray, first: np.ndarray, mask: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One step of B live games: V encodes their frames (B, ...) in one call, z = mu + sigma * eps with
+    each game's own noise generator (``noises``; None: z = mu), C acts on (z[, c], h) with parameter
+    set ``rows`` (B,), and M's LSTM advances on (z, M's action); ``first`` (B,) flags each episode's
+    first step (M's restart input). Returns (env actions, new h, new c)."""
+    cfg = agent.controller_cfg
+    mu, logvar = agent.vae.encode_mu_logvar(obs)
+    if noises is not None:
+        eps = np.stack([noise.standard_normal(mu.shape[1], dtype=np.float32) for noise in noises])
+        z = mu + np.exp(logvar / 2.0) * eps
+    else:
+        z = mu
+    env_action, m_action = controller.act(features(cfg, z, h, c), rows=rows, mask=mask)
+    if cfg.features != "z":  # C reads M's state; a V-only C [paper sec. 3.4] does not need M
+        # only the LSTM: M's mixture-density head predicts the next z, which play never reads
+        h, c = agent.rnn.advance(z, m_action, h, c, first)
+    return env_action, h, c
 
 
 def real_rollouts(agent: Agent, make_env: Callable[[], gym.Env], params: np.ndarray, seeds: np.ndarray,
@@ -102,22 +124,14 @@ def real_rollouts(agent: Agent, make_env: Callable[[], gym.Env], params: np.ndar
             if not live:
                 break
             obs = np.stack([slots[k].obs for k in live])
-            mu, logvar = agent.vae.encode_mu_logvar(obs)
-            if z_noise:
-                eps = np.stack([slots[k].noise.standard_normal(mu.shape[1], dtype=np.float32) for k in live])
-                z = mu + np.exp(logvar / 2.0) * eps
-            else:
-                z = mu
-            h, c = h_all[live], c_all[live]
             rows = np.array([jobs[slots[k].job][0] for k in live])
             mask = None
             if agent.action_mask is not None:
                 mask = np.stack([agent.action_mask(slots[k].info) for k in live])
-            env_action, m_action = controller.act(features(cfg, z, h, c), rows=rows, mask=mask)
-            restart = np.array([steps[jobs[slots[k].job]] == 0 for k in live], np.float32)
-            if cfg.features != "z":  # C reads M's state; a V-only C [paper sec. 3.4] does not need M
-                # only the LSTM: M's mixture-density head predicts the next z, which play never reads
-                h_all[live], c_all[live] = agent.rnn.advance(z, m_action, h, c, restart)
+            first = np.array([steps[jobs[slots[k].job]] == 0 for k in live], np.float32)
+            noises = [slots[k].noise for k in live] if z_noise else None
+            env_action, h_all[live], c_all[live] = agent_step(agent, controller, obs, noises, h_all[live],
+                                                              c_all[live], rows, first, mask)
             for j, k in enumerate(live):
                 slot = slots[k]
                 i, e = jobs[slot.job]
@@ -133,3 +147,60 @@ def real_rollouts(agent: Agent, make_env: Callable[[], gym.Env], params: np.ndar
             for slot in slots:
                 slot.env.close()
     return rewards, steps, frames
+
+
+class VectorGame(Protocol):
+    """Games stepped as one batch (EnvPool's): a round of episodes starts together.
+
+    ``reset(seeds)`` starts len(seeds) episodes, game i's track fixed by seeds[i] alone, and returns
+    their first frames (n, ...). ``step(actions (m, ...), ids (m,))`` advances games ``ids`` (which
+    have not ended) and returns their frames, rewards (m,) and whether each episode ended (m,),
+    at a termination or at the game's own step cap. ``close()`` frees the games.
+    """
+
+    def reset(self, seeds: list[int]) -> np.ndarray: ...
+
+    def step(self, actions: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+
+    def close(self) -> None: ...
+
+
+def vector_rollouts(agent: Agent, game: VectorGame, params: np.ndarray, seeds: np.ndarray, max_len: int = 0,
+                    num_envs: int = 8, z_noise: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``real_rollouts`` over a ``VectorGame``: the n x E episodes are played in rounds of
+    ``num_envs``, each round's games reset together and stepped as one batch until all have ended
+    (a game whose episode ended early waits for the round; only live games are stepped and
+    encoded). Episode k of a round has the same seed, noise generator and so the same track and z
+    noise as in ``real_rollouts``. Returns rewards (n, E) and steps (n, E)."""
+    params = np.atleast_2d(np.asarray(params, np.float32))
+    n, n_episodes = seeds.shape
+    cfg = agent.controller_cfg
+    assert params.shape == (n, cfg.num_params), (params.shape, (n, cfg.num_params))
+    assert agent.action_mask is None, "vector games have no action masks"
+    jobs = [(i, e) for i in range(n) for e in range(n_episodes)]
+    controller = Controller(cfg, params)
+    rewards = np.zeros((n, n_episodes))
+    steps = np.zeros((n, n_episodes), np.int64)
+    for start in range(0, len(jobs), num_envs):
+        round_jobs = jobs[start:start + num_envs]
+        round_seeds = [int(seeds[i, e]) for i, e in round_jobs]
+        obs = game.reset(round_seeds)
+        noises = [np.random.default_rng([s, Z_NOISE_STREAM]) for s in round_seeds]
+        rows = np.array([i for i, _ in round_jobs])
+        h, c = agent.rnn.initial_state(len(round_jobs))
+        live = np.arange(len(round_jobs))
+        first = np.ones(len(round_jobs), np.float32)
+        while len(live):
+            live_noises = [noises[k] for k in live] if z_noise else None
+            action, h[live], c[live] = agent_step(agent, controller, obs, live_noises, h[live], c[live], rows[live],
+                                                  first[live])
+            first[live] = 0.0
+            obs, reward, ended = game.step(action, live)
+            for j, k in enumerate(live):
+                i, e = round_jobs[k]
+                rewards[i, e] += reward[j]
+                steps[i, e] += 1
+                if max_len and steps[i, e] >= max_len:
+                    ended[j] = True
+            live, obs = live[~ended], obs[~ended]
+    return rewards, steps

@@ -149,3 +149,41 @@ def test_missing_envpool_is_one_line_never_a_fallback(monkeypatch):
     with pytest.raises(WorldModelsError) as err:
         make_env("carracing", backend="envpool")
     assert str(err.value) == "EnvPool is not installed (pip install envpool); use --backend fast"
+
+
+@requires_envpool
+def test_vector_round_plays_the_single_env_episodes():
+    from worldmodels.envs.envpool_carracing import EnvPoolCarRacingVector
+    seeds, steps = [11, 4], 40
+    vector = EnvPoolCarRacingVector(max_steps=30)
+    try:
+        first = vector.reset(seeds)
+        assert first.shape == (2, 64, 64, 3) and first.dtype == np.uint8
+        frames, rewards, ends = [first], [], []
+        live = np.arange(2)
+        for t in range(steps):
+            obs, reward, ended = vector.step(ACTIONS[t % len(ACTIONS)][None].repeat(len(live), 0), live)
+            frames.append(obs), rewards.append(reward), ends.append(ended)
+            if ended.any():
+                break
+        assert ends[-1].all() and len(ends) == 30  # the cap, for both games at once
+        with pytest.raises(WorldModelsError, match="ended"):
+            vector.step(ACTIONS[:2], live)
+        for k, seed in enumerate(seeds):  # game k is CarRacingEnv(envpool).reset(seed=seeds[k])'s episode
+            env = CarRacingEnv(CarRacingConfig(backend="envpool", max_steps=30))
+            try:
+                obs, _ = env.reset(seed=seed)
+                np.testing.assert_array_equal(obs, frames[0][k])
+                for t in range(30):
+                    obs, reward, terminated, truncated, _ = env.step(ACTIONS[t % len(ACTIONS)])
+                    np.testing.assert_array_equal(obs, frames[t + 1][k])
+                    assert reward == rewards[t][k]
+                assert truncated
+            finally:
+                env.close()
+        # only the games asked for are stepped, and their answers come back in the order asked
+        vector.reset(seeds)
+        obs, _, _ = vector.step(ACTIONS[:1], np.array([1]))
+        np.testing.assert_array_equal(obs[0], frames[1][1])
+    finally:
+        vector.close()
