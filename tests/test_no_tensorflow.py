@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-MODULES = ["worldmodels.vae", "worldmodels.onnx_encoder", "worldmodels.mdnrnn", "worldmodels.controller", "worldmodels.dream",
-           "worldmodels.rollout", "worldmodels.evaluators", "worldmodels.formats", "worldmodels.data",
-           "estool.train"]
+MODULES = ["worldmodels.vae", "worldmodels.onnx_encoder", "worldmodels.mdnrnn", "worldmodels.controller",
+           "worldmodels.dream", "worldmodels.rollout", "worldmodels.evaluators", "worldmodels.formats",
+           "worldmodels.data", "estool.train"]
 
 PROBE = """
 import importlib, sys
