@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/bench_encoder.py           # 50 numpy batches, 256 / 64 Keras frames
     .venv/bin/python benchmarks/bench_encoder.py --quick   # 5 numpy batches, 32 / 8 Keras frames
 
-Prints frames/s of: numpy NumpyVAE.encode_mu_logvar on batches of 64; Keras ``encoder(x)`` one
+Prints frames/s of: numpy NumpyVAE.encode_mu_logvar on batches of 64; the same through
+onnxruntime (``--encoder onnx``, the default in rollouts); Keras ``encoder(x)`` one
 frame per call; Keras ``encoder.predict(x)`` one frame per call (what DESIGN.md sec. 4 forbids in
 a loop); and, for context, Keras ``encoder(x)`` on batches of 64. Both encoders hold the same
 random weights; the numpy result is checked against Keras once. Times only; no asserts on them.
@@ -65,6 +66,10 @@ def main(argv: list[str] | None = None) -> None:
           f"{os.environ.get('OPENBLAS_NUM_THREADS', 'default')}; max |numpy - keras| on mu = {err:.1e}")
     r_np = rate(lambda: np_vae.encode_mu_logvar(frames), n_np, args.batch)
     print(f"numpy, batch {args.batch:3d}               : {r_np:8.1f} frames/s  ({n_np} calls)")
+    ort_vae = NumpyVAE(keras_vae.get_weights(encoder, decoder), cfg, encoder="onnx")
+    r_ort = rate(lambda: ort_vae.encode_mu_logvar(frames), n_np, args.batch)
+    print(f"onnx,  batch {args.batch:3d}               : {r_ort:8.1f} frames/s  ({n_np} calls; the default "
+          f"--encoder; numpy's threads do not apply, onnxruntime's follow OMP_NUM_THREADS)")
     k = iter(range(10**9))
     r_call = rate(lambda: encoder(x[next(k) % args.batch][None]), n_call, 1)
     print(f"keras encoder(x), 1 frame per call : {r_call:8.1f} frames/s  ({n_call} calls)")
@@ -73,7 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     r_kb = rate(lambda: encoder(x), max(2, n_np // 2), args.batch)
     print(f"keras encoder(x), batch {args.batch:3d}       : {r_kb:8.1f} frames/s  (context)")
     print(f"ratio numpy batched / keras per-frame call: {r_np / r_call:.1f}x; / per-frame predict: "
-          f"{r_np / r_pred:.1f}x")
+          f"{r_np / r_pred:.1f}x; onnx / numpy batched: {r_ort / r_np:.2f}x")
 
 
 if __name__ == "__main__":
