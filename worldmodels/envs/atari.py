@@ -4,7 +4,8 @@ The settings of "Revisiting the Arcade Learning Environment" (Machado et al. 201
 DQN's frame skip:
 
 * sticky actions: at every emulator frame the previous action is repeated with probability 0.25
-  (``repeat_action_probability``), which replaces no-op starts as the source of stochasticity
+  (``repeat_action_probability``, drawn by ``StickyActions`` from each episode's seed), which
+  replaces no-op starts as the source of stochasticity
   (so ``noop_max = 0``);
 * no life-loss signal: an episode ends at game over only (``terminal_on_life_loss = False``);
 * frame skip 4 with a max-pool over the last two frames of each skip (the DQN setting of Mnih et

@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
+from worldmodels.envs.base import crop_and_resize
 from worldmodels.fileio import WorldModelsError
 
 FRAME_SIZE = 96
@@ -40,7 +41,21 @@ STEP_PENALTY = 0.1
 """-0.1 per frame [gymnasium car_racing.py; envpool car_racing_env.cc]."""
 OFF_PLAYFIELD_REWARD = -100.0
 """The step reward for leaving the playfield, which also ends the episode [same sources]."""
+ACTION_LOW = np.array([-1.0, 0.0, 0.0], np.float32)
+ACTION_HIGH = np.ones(3, np.float32)
+"""gymnasium's CarRacing action space [car_racing.py]; EnvPool asserts these bounds in C++, so actions
+are clipped to them."""
 MISSING = "EnvPool is not installed (pip install envpool); use --backend fast"
+
+
+def make_pool(envpool: ModuleType, env_seeds: list[int], lap_complete_percent: float) -> Any:
+    """One EnvPool CarRacing-v3 pool of len(env_seeds) games, game i seeded ``env_seeds[i]``, with no
+    time limit of its own and one worker thread."""
+    with warnings.catch_warnings():  # EnvPool's float64 Box bounds cast to float32: harmless
+        warnings.filterwarnings("ignore", message=".*precision lowered by casting.*")
+        return envpool.make("CarRacing-v3", env_type="gymnasium", num_envs=len(env_seeds), num_threads=1,
+                            env_seed=list(env_seeds), max_episode_steps=NO_TIME_LIMIT,
+                            lap_complete_percent=lap_complete_percent)
 
 
 def import_envpool() -> ModuleType:
@@ -68,9 +83,7 @@ class EnvPoolCarRacing(gym.Env):
         self.render_mode = render_mode
         self.lap_complete_percent = float(lap_complete_percent)
         self.observation_space = gym.spaces.Box(0, 255, (FRAME_SIZE, FRAME_SIZE, 3), np.uint8)
-        # gymnasium's CarRacing action space [car_racing.py]; EnvPool asserts these bounds in C++
-        self.action_space = gym.spaces.Box(np.array([-1.0, 0.0, 0.0], np.float32), np.ones(3, np.float32),
-                                           dtype=np.float32)
+        self.action_space = gym.spaces.Box(ACTION_LOW, ACTION_HIGH, dtype=np.float32)
         self.frame = np.zeros((FRAME_SIZE, FRAME_SIZE, 3), np.uint8)
         self.pool: Any = None
         self._env_id = np.zeros(1, np.int32)
@@ -78,19 +91,12 @@ class EnvPoolCarRacing(gym.Env):
         self._steps = 0
         self._reward_sum = 0.0  # step rewards of the episode so far, the -100 of leaving the playfield excluded
 
-    def _new_pool(self, env_seed: int) -> Any:
-        with warnings.catch_warnings():  # EnvPool's float64 Box bounds cast to float32: harmless
-            warnings.filterwarnings("ignore", message=".*precision lowered by casting.*")
-            return self.envpool.make("CarRacing-v3", env_type="gymnasium", num_envs=1, num_threads=1,
-                                     env_seed=[env_seed], max_episode_steps=NO_TIME_LIMIT,
-                                     lap_complete_percent=self.lap_complete_percent)
-
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
               ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
         self.close()
         # a fresh pool per episode: its track depends on its env_seed alone (make + reset ~ 4 ms)
-        self.pool = self._new_pool(int(self.np_random.integers(2**31 - 1)))
+        self.pool = make_pool(self.envpool, [int(self.np_random.integers(2**31 - 1))], self.lap_complete_percent)
         obs, _ = self.pool.reset()
         self.frame = obs[0]
         self._done, self._steps, self._reward_sum = False, 0, 0.0
@@ -166,23 +172,16 @@ class EnvPoolCarRacingVector:
         self.envpool = import_envpool()
         self.max_steps, self.keep_rows, self.obs_size = max_steps, keep_rows, obs_size
         self.lap_complete_percent = float(lap_complete_percent)
-        self.low = np.array([-1.0, 0.0, 0.0], np.float32)
-        self.high = np.ones(3, np.float32)
         self.pool: Any = None
         self.steps = np.zeros(0, np.int64)
         self.ended = np.zeros(0, bool)
 
     def _observe(self, frames: np.ndarray) -> np.ndarray:
-        from worldmodels.envs.base import crop_and_resize
         return np.stack([crop_and_resize(frame, self.keep_rows, self.obs_size) for frame in frames])
 
     def reset(self, seeds: list[int]) -> np.ndarray:
         self.close()
-        with warnings.catch_warnings():  # EnvPool's float64 Box bounds cast to float32: harmless
-            warnings.filterwarnings("ignore", message=".*precision lowered by casting.*")
-            self.pool = self.envpool.make("CarRacing-v3", env_type="gymnasium", num_envs=len(seeds), num_threads=1,
-                                          env_seed=[pool_seed(s) for s in seeds], max_episode_steps=NO_TIME_LIMIT,
-                                          lap_complete_percent=self.lap_complete_percent)
+        self.pool = make_pool(self.envpool, [pool_seed(s) for s in seeds], self.lap_complete_percent)
         obs, _ = self.pool.reset()
         self.steps = np.zeros(len(seeds), np.int64)
         self.ended = np.zeros(len(seeds), bool)
@@ -193,7 +192,7 @@ class EnvPoolCarRacingVector:
         if self.pool is None or np.any(self.ended[ids]):
             raise WorldModelsError(f"EnvPoolCarRacingVector.step() on games {ids[self.ended[ids]].tolist()} whose "
                                    f"episodes ended (or before reset); reset() starts the next round")
-        actions = np.clip(np.asarray(actions, np.float32).reshape(len(ids), 3), self.low, self.high)
+        actions = np.clip(np.asarray(actions, np.float32).reshape(len(ids), 3), ACTION_LOW, ACTION_HIGH)
         if not np.all(np.isfinite(actions)):
             raise WorldModelsError(f"CarRacing takes finite actions [steer, gas, brake], got {actions.tolist()}")
         obs, reward, terminated, truncated, info = self.pool.step(actions, ids)
