@@ -1,7 +1,8 @@
 # Two commands for a fresh machine (pip only, no root, no display):
 #   make demo   set up .venv, play the shipped Doom agent in the real game, write a video
 #   make test   set up .venv and run the test suite
-# Both are safe to run twice: the venv is rebuilt only when requirements.txt changes.
+# Both are safe to run twice: the venv is rebuilt only when pyproject.toml or requirements.txt changes.
+# pyproject.toml declares the dependencies; requirements.txt pins the versions tested together.
 
 PYTHON ?= python3
 VENV := .venv
@@ -12,10 +13,10 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP)
 
-$(STAMP): requirements.txt
+$(STAMP): pyproject.toml requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -c requirements.txt -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)

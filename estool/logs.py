@@ -10,7 +10,8 @@ Files in ``log_dir``, prefix ``<env>.<optimizer>.<num_episode>.<popsize>.`` [ori
 - ``log.json``       one row per evaluation: [gen, eval_reward, best_eval_reward]
 - ``hist_best.json`` one row per evaluation in the original's layout: [gen, seconds,
                      "improvement", x, "curr", eval_reward, "prev", previous_best, "best", best]
-- ``es.pkl``         the checkpoint: a pickled ``TrainState`` (optimiser, logs, best so far)
+- ``es.pkl``         the checkpoint: one JSON header line naming the format and the library
+                     versions that wrote it, then a pickled ``TrainState`` (optimiser, logs, best)
 
 The checkpoint is the source of truth: on resume the JSON logs are rewritten from it, so a run
 killed between two writes never shows a generation twice.
@@ -18,7 +19,11 @@ killed between two writes never shows a generation twice.
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
+import logging
 import pickle
+import platform
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +34,14 @@ import numpy as np
 from estool.es import Optimizer
 from worldmodels.fileio import WorldModelsError, atomic_path, atomic_write_json, read_json
 
-CHECKPOINT_VERSION = 1
+logger = logging.getLogger(__name__)
+
+CHECKPOINT_VERSION = 2
+"""2: a JSON header line (format, library versions) before the pickle; 1: the bare pickle."""
+_MAGIC = "estool-checkpoint"
+_PICKLED_LIBRARIES = ("cma", "numpy")
+"""Libraries whose objects live inside the pickle (pycma's optimiser, numpy arrays and generators):
+another version of them may fail to unpickle it or restore a different state."""
 
 _SUFFIXES = {
     "json": "json",
@@ -96,21 +108,78 @@ class TrainState:
     version: int = CHECKPOINT_VERSION
 
 
+def library_versions() -> dict[str, str]:
+    """The versions that matter to a pickled ``TrainState``: Python and the pickled libraries."""
+    versions = {"python": platform.python_version()}
+    for name in _PICKLED_LIBRARIES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
 def save_checkpoint(path: Path, state: TrainState) -> None:
+    """Write ``state`` atomically: a JSON header line, then the pickle."""
+    header = {"format": _MAGIC, "version": CHECKPOINT_VERSION, "libraries": library_versions()}
     with atomic_path(path) as tmp:
-        tmp.write_bytes(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.write_bytes(json.dumps(header).encode() + b"\n" + pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def read_checkpoint_header(path: str | Path) -> dict[str, Any] | None:
+    """The header of a version-2 checkpoint, or None for a version-1 (bare pickle) file."""
+    with open(path, "rb") as f:
+        first = f.readline(4096)
+    if not first.startswith(b"{"):
+        return None
+    try:
+        header = json.loads(first)
+    except ValueError as err:
+        raise WorldModelsError(f"checkpoint {path} has a corrupt header ({err}); "
+                               "re-run with --fresh to start over") from err
+    if not isinstance(header, dict) or header.get("format") != _MAGIC:
+        raise WorldModelsError(f"{path} is not an estool checkpoint; re-run with --fresh to start over")
+    return header
 
 
 def load_checkpoint(path: Path) -> TrainState:
+    """The ``TrainState`` in ``path``; one clear error naming the versions when it cannot be used."""
     try:
-        state = pickle.loads(Path(path).read_bytes())
+        header = read_checkpoint_header(path)
+        data = Path(path).read_bytes()
+    except OSError as err:
+        raise WorldModelsError(f"checkpoint {path} is unreadable ({err}); re-run with --fresh to start over") from err
+    fresh = "re-run with --fresh to start over (the old files are moved aside, not deleted)"
+    if header is None:
+        written, version, payload = {}, 1, data
+    else:
+        written, version = header.get("libraries", {}), header.get("version")
+        payload = data[data.index(b"\n") + 1:]
+    if version not in (1, CHECKPOINT_VERSION):
+        raise WorldModelsError(f"checkpoint {path} has format version {version}; this estool reads versions 1 and "
+                               f"{CHECKPOINT_VERSION}: use the estool that wrote it, or {fresh}")
+    here = library_versions()
+    differ = {k: (v, here.get(k)) for k, v in written.items() if here.get(k) != v}
+    try:
+        state = pickle.loads(payload)
     except Exception as err:  # any unpickling failure means the same to the user
-        raise WorldModelsError(f"checkpoint {path} is unreadable ({type(err).__name__}: {err}); "
-                               "re-run with --fresh to start over") from err
-    if not isinstance(state, TrainState) or state.version != CHECKPOINT_VERSION:
-        raise WorldModelsError(f"checkpoint {path} is not a version {CHECKPOINT_VERSION} training state; "
-                               "re-run with --fresh to start over")
+        if differ:
+            pins = " ".join(f"'{k}=={v}'" for k, (v, _) in differ.items() if k != "python")
+            raise WorldModelsError(
+                f"checkpoint {path} was written with {_versions_text(written)} and cannot be read with "
+                f"{_versions_text(here)} ({type(err).__name__}: {err}); install the versions that wrote it "
+                f"(pip install {pins}) to resume, or {fresh}") from err
+        raise WorldModelsError(f"checkpoint {path} is unreadable ({type(err).__name__}: {err}); {fresh}") from err
+    if not isinstance(state, TrainState) or state.version not in (1, CHECKPOINT_VERSION):
+        raise WorldModelsError(f"checkpoint {path} is not an estool training state; {fresh}")
+    if differ:
+        logger.warning("checkpoint %s was written with %s; resuming with %s", path, _versions_text(written),
+                       _versions_text(here))
     return state
+
+
+def _versions_text(versions: dict[str, str]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))
 
 
 def write_logs(files: RunFiles, state: TrainState) -> None:
