@@ -44,7 +44,7 @@ def car_rnn_raw(reference):
 
 def test_reference_rnn_json_gives_a_working_m(reference, car_rnn_raw):
     path, _ = car_rnn_raw
-    w = formats.read_rnn_json(path, CAR_RNN)
+    w = mdnrnn.read_rnn_json(path, CAR_RNN)
     rnn = NumpyMDNRNN(w, CAR_RNN)
     mu, logvar = formats.read_initial_z(reference / "carracing" / "initial_z.json", 32)
     assert mu.shape == logvar.shape == (1, 32)
@@ -62,7 +62,7 @@ def test_reference_rnn_json_gives_a_working_m(reference, car_rnn_raw):
 
 def test_reference_controller_dreams_100_steps(reference, car_rnn_raw):
     path, _ = car_rnn_raw
-    rnn = NumpyMDNRNN(formats.read_rnn_json(path, CAR_RNN), CAR_RNN)
+    rnn = NumpyMDNRNN(mdnrnn.read_rnn_json(path, CAR_RNN), CAR_RNN)
     params = formats.read_controller(reference / "carracing" / "carracing.cma.16.64.best.json", 867)
     assert params.shape == (867,)
     mu, logvar = formats.read_initial_z(reference / "carracing" / "initial_z.json", 32)
@@ -75,7 +75,7 @@ def test_reference_controller_dreams_100_steps(reference, car_rnn_raw):
 
 def test_gate_reorder_and_forget_bias_match_original_basic_lstm(car_rnn_raw):
     path, (out_w, out_b, kernel, bias) = car_rnn_raw
-    rnn = NumpyMDNRNN(formats.read_rnn_json(path, CAR_RNN), CAR_RNN)
+    rnn = NumpyMDNRNN(mdnrnn.read_rnn_json(path, CAR_RNN), CAR_RNN)
     rng = np.random.default_rng(0)
     h_ref = c_ref = np.zeros((2, 256))
     h, c = rnn.initial_state(2)
@@ -99,7 +99,7 @@ def test_rnn_from_original_on_random_weights_matches_basic_lstm():
     kernel = rng.standard_normal((cfg.input_size + 4, 16)) * 0.5
     bias = rng.standard_normal(16) * 0.5
     out_w, out_b = rng.standard_normal((4, cfg.output_size)), rng.standard_normal(cfg.output_size)
-    rnn = NumpyMDNRNN(formats.rnn_from_original(out_w, out_b, kernel, bias, cfg), cfg)
+    rnn = NumpyMDNRNN(mdnrnn.rnn_from_original(out_w, out_b, kernel, bias, cfg), cfg)
     x = rng.standard_normal((5, cfg.input_size)).astype(np.float32)
     x[:, -1] = 0.0  # no restart
     h0 = rng.standard_normal((5, 4)).astype(np.float32)
@@ -119,18 +119,18 @@ def test_write_read_rnn_json_round_trip(tmp_path):
                    bias=rng.uniform(-2, 2, h4).astype(np.float32),
                    output_w=rng.uniform(-2, 2, (8, cfg.output_size)).astype(np.float32),
                    output_b=rng.uniform(-2, 2, cfg.output_size).astype(np.float32))
-    formats.write_rnn_json(tmp_path / "rnn.json", w, cfg)
+    mdnrnn.write_rnn_json(tmp_path / "rnn.json", w, cfg)
     raw = json.loads((tmp_path / "rnn.json").read_text())
     assert [np.shape(a) for a in raw] == [(8, cfg.output_size), (cfg.output_size,), (6 + 8, h4), (h4,)]
     assert all(isinstance(v, int) for v in np.ravel(raw[3]).tolist())  # ints x 1e4, as the original
-    back = formats.read_rnn_json(tmp_path / "rnn.json", cfg)
+    back = mdnrnn.read_rnn_json(tmp_path / "rnn.json", cfg)
     for name in ("kernel", "recurrent", "bias", "output_w", "output_b"):
         np.testing.assert_allclose(getattr(back, name), getattr(w, name), atol=1e-4, err_msg=name)
     # in the file the forget gate (original block 2) carries bias - 1
     np.testing.assert_allclose(np.asarray(raw[3][16:24]) / 1e4, w.bias[8:16] - 1.0, atol=1e-4)
     np.testing.assert_allclose(np.asarray(raw[3][8:16]) / 1e4, w.bias[16:24], atol=1e-4)  # j = Keras c
     with pytest.raises(WorldModelsError, match="another environment"):
-        formats.read_rnn_json(tmp_path / "rnn.json", RNNConfig(z_size=4, action_size=1, hidden_units=8))
+        mdnrnn.read_rnn_json(tmp_path / "rnn.json", RNNConfig(z_size=4, action_size=1, hidden_units=8))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -142,16 +142,16 @@ def test_vae_json_round_trip(tmp_path):
     rng = np.random.default_rng(3)
     weights = {name: (rng.uniform(-1, 1, k).astype(np.float32), rng.uniform(-1, 1, b).astype(np.float32))
                for name, (k, b) in vae.weight_shapes(cfg).items()}
-    formats.write_vae_json(tmp_path / "vae.json", weights, cfg)
+    vae.write_vae_json(tmp_path / "vae.json", weights, cfg)
     back = vae.load_weights(tmp_path / "vae.json", cfg)  # through the .json suffix
     for name in vae.LAYER_ORDER:
         np.testing.assert_allclose(back[name][0], weights[name][0], atol=5.1e-5, err_msg=name)
         np.testing.assert_allclose(back[name][1], weights[name][1], atol=5.1e-5, err_msg=name)
     with pytest.raises(WorldModelsError, match="another environment"):
-        formats.read_vae_json(tmp_path / "vae.json", VAEConfig(z_size=64))
+        vae.read_vae_json(tmp_path / "vae.json", VAEConfig(z_size=64))
     (tmp_path / "short.json").write_text("[[1], [2]]")
     with pytest.raises(WorldModelsError, match="expected 22 variables"):
-        formats.read_vae_json(tmp_path / "short.json", cfg)
+        vae.read_vae_json(tmp_path / "short.json", cfg)
 
 
 def test_initial_z_round_trip_and_errors(tmp_path):
@@ -208,8 +208,8 @@ def test_reference_controllers_and_parameter_count_errors(reference, tmp_path):
 def test_truncated_json_gives_worldmodels_error(tmp_path, reader):
     path = tmp_path / "x.json"
     path.write_text(json.dumps([[1, 2, 3], [4, 5, 6]])[:-5])
-    call = {"rnn": lambda: formats.read_rnn_json(path, CAR_RNN),
-            "vae": lambda: formats.read_vae_json(path, VAEConfig()),
+    call = {"rnn": lambda: mdnrnn.read_rnn_json(path, CAR_RNN),
+            "vae": lambda: vae.read_vae_json(path, VAEConfig()),
             "initial_z": lambda: formats.read_initial_z(path, 3),
             "controller": lambda: formats.read_controller(path, 6)}[reader]
     with pytest.raises(WorldModelsError, match="not valid JSON"):
@@ -219,7 +219,7 @@ def test_truncated_json_gives_worldmodels_error(tmp_path, reader):
 def test_ragged_json_gives_worldmodels_error(tmp_path):
     (tmp_path / "ragged.json").write_text(json.dumps([[[1, 2], [3]], [1, 2], [[1]], [1]]))
     with pytest.raises(WorldModelsError, match="rectangular"):
-        formats.read_rnn_json(tmp_path / "ragged.json", CAR_RNN)
+        mdnrnn.read_rnn_json(tmp_path / "ragged.json", CAR_RNN)
 
 
 def test_truncated_vae_npz_gives_one_line_error(tmp_path):

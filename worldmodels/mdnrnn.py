@@ -4,8 +4,8 @@ One LSTM layer over concat(z_t, a_t[, restart_t]); a dense layer from h to the o
 [done logit (if done head)] + z_size x [logmix(K), mean(K), logstd(K)] + [reward (if head)]
 (DESIGN.md sec. 3; [orig] rnn.py / doomrnn.py). Weights are held in Keras' layout: kernel
 [in, 4H], recurrent [H, 4H], bias [4H], gates ordered i, f, c, o; the original rnn.json
-layout (one [in+H, 4H] kernel, gates i, j, f, o, forget bias +1 at run time) is converted in
-``formats.py``.
+layout (one [in+H, 4H] kernel, gates i, j, f, o, forget bias +1 at run time) is converted by
+``rnn_from_original`` / ``rnn_to_original`` (``read_rnn_json`` / ``write_rnn_json``).
 """
 
 from __future__ import annotations
@@ -17,9 +17,11 @@ from pathlib import Path
 import numpy as np
 
 from worldmodels.config import RNNConfig
-from worldmodels.fileio import WorldModelsError, atomic_savez
+from worldmodels.fileio import WorldModelsError, atomic_savez, atomic_write_json, read_json
+from worldmodels.formats import from_ints, to_ints
 
 LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
+FORGET_BIAS = 1.0  # [orig] BasicLSTMCell forget_bias added at run time
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,6 @@ class RNNWeights:
         if not path.is_file():
             raise WorldModelsError(f"no RNN weights at {path}: run {step_hint} first")
         if path.suffix == ".json":
-            from worldmodels.formats import read_rnn_json
             return read_rnn_json(path, cfg)
         try:
             with np.load(path) as data:
@@ -270,3 +271,58 @@ class NumpyMDNRNN:
             h, c, y = self.step(z[:, k], action[:, k], h, c, None if restart is None else restart[:, k])
             outs.append(y), hs.append(h), cs.append(c)
         return np.stack(outs, 1), np.stack(hs, 1), np.stack(cs, 1)
+
+
+# --- the original's rnn.json: output_w [H, out], output_b [out], LSTM kernel [in + H, 4H], bias [4H],
+# gates ordered i, j (candidate), f, o, 1.0 added to the forget bias at run time [orig rnn.py]
+
+
+def _reorder(a: np.ndarray, order: tuple[int, int, int, int]) -> np.ndarray:
+    blocks = np.split(a, 4, axis=-1)
+    return np.concatenate([blocks[i] for i in order], axis=-1)
+
+
+# original gate blocks (i, j, f, o) -> Keras (i, f, c=j, o), and back
+_ORIG_TO_KERAS = (0, 2, 1, 3)
+_KERAS_TO_ORIG = (0, 2, 1, 3)
+
+
+def rnn_from_original(output_w, output_b, kernel, bias, cfg: RNNConfig) -> RNNWeights:
+    """Convert the original's LSTM layout to Keras' (forget bias folded into the bias)."""
+    n_in = cfg.input_size
+    kernel = _reorder(np.asarray(kernel, np.float32), _ORIG_TO_KERAS)
+    bias = _reorder(np.asarray(bias, np.float32), _ORIG_TO_KERAS).copy()
+    h = cfg.hidden_units
+    bias[h:2 * h] += FORGET_BIAS
+    return RNNWeights(kernel=kernel[:n_in], recurrent=kernel[n_in:], bias=bias,
+                      output_w=np.asarray(output_w, np.float32), output_b=np.asarray(output_b, np.float32))
+
+
+def rnn_to_original(w: RNNWeights, cfg: RNNConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    h = cfg.hidden_units
+    bias = w.bias.astype(np.float32).copy()
+    bias[h:2 * h] -= FORGET_BIAS
+    kernel = _reorder(np.concatenate([w.kernel, w.recurrent]), _KERAS_TO_ORIG)
+    return w.output_w, w.output_b, kernel, _reorder(bias, _KERAS_TO_ORIG)
+
+
+def read_rnn_json(path: str | Path, cfg: RNNConfig) -> RNNWeights:
+    path = Path(path)
+    data = read_json(path, "rnn.json")
+    if not isinstance(data, list) or len(data) != 4:
+        raise WorldModelsError(f"{path}: expected 4 variables (output_w, output_b, kernel, bias), got "
+                               f"{len(data) if isinstance(data, list) else type(data).__name__}")
+    arrays = [from_ints(x, name, path) for x, name in zip(data, ("output_w", "output_b", "kernel", "bias"))]
+    expect = [(cfg.hidden_units, cfg.output_size), (cfg.output_size,),
+              (cfg.input_size + cfg.hidden_units, 4 * cfg.hidden_units), (4 * cfg.hidden_units,)]
+    for a, shape, name in zip(arrays, expect, ("output_w", "output_b", "kernel", "bias")):
+        if a.shape != shape:
+            raise WorldModelsError(f"{path}: {name} has shape {a.shape}, expected {shape} for this "
+                                   f"environment's M (z={cfg.z_size}, action={cfg.action_size}, "
+                                   f"hidden={cfg.hidden_units}); are these weights for another environment?")
+    return rnn_from_original(*arrays, cfg)
+
+
+def write_rnn_json(path: str | Path, w: RNNWeights, cfg: RNNConfig) -> None:
+    w.check(cfg)
+    atomic_write_json(path, [to_ints(a) for a in rnn_to_original(w, cfg)])

@@ -18,7 +18,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from worldmodels.config import VAEConfig
-from worldmodels.fileio import WorldModelsError, atomic_savez
+from worldmodels.fileio import WorldModelsError, atomic_savez, atomic_write_json, read_json
+from worldmodels.formats import from_ints, to_ints
 from worldmodels.onnx_encoder import OnnxEncoder, build_graph, check_encoder_name
 
 # (name, filters, kernel) in the original's creation order, which is also vae.json's order.
@@ -140,7 +141,6 @@ def load_weights(path: str | Path, cfg: VAEConfig, step_hint: str = "vae_train.p
     if not path.is_file():
         raise WorldModelsError(f"no VAE weights at {path}: run {step_hint} first")
     if path.suffix == ".json":
-        from worldmodels.formats import read_vae_json
         return read_vae_json(path, cfg)
     try:
         with np.load(path) as data:
@@ -150,6 +150,30 @@ def load_weights(path: str | Path, cfg: VAEConfig, step_hint: str = "vae_train.p
         raise WorldModelsError(f"VAE weights {path} are corrupt ({err}); re-run {step_hint}") from err
     check_weights(weights, cfg, source=f"VAE weights {path}")
     return weights
+
+
+# --- the original's vae.json: kernel then bias of each layer in LAYER_ORDER [orig vae.py]
+
+
+def read_vae_json(path: str | Path, cfg: VAEConfig) -> VAEWeights:
+    path = Path(path)
+    data = read_json(path, "vae.json")
+    if not isinstance(data, list) or len(data) != 2 * len(LAYER_ORDER):
+        raise WorldModelsError(f"{path}: expected {2 * len(LAYER_ORDER)} variables, got "
+                               f"{len(data) if isinstance(data, list) else type(data).__name__}")
+    weights = {name: (from_ints(data[2 * i], f"{name} kernel", path),
+                      from_ints(data[2 * i + 1], f"{name} bias", path))
+               for i, name in enumerate(LAYER_ORDER)}
+    check_weights(weights, cfg, source=str(path))
+    return weights
+
+
+def write_vae_json(path: str | Path, weights: VAEWeights, cfg: VAEConfig) -> None:
+    check_weights(weights, cfg)
+    out = []
+    for name in LAYER_ORDER:
+        out += [to_ints(weights[name][0]), to_ints(weights[name][1])]
+    atomic_write_json(path, out)
 
 
 def _conv2d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
