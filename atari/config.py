@@ -34,7 +34,7 @@ NUM_MIXTURES = 5       # [orig rnn.py: 5 Gaussians per z dimension]
 
 # Budgets: the shipped Pong agent was trained with these (README.md, "Pong at full size"); V's
 # cost per image is Doom's (same network, one input channel instead of three).
-FOREGROUND_WEIGHT = 20.0  # measured (README.md): with the mean frame, from the first step, V draws both
+FOREGROUND_WEIGHT = 20.0  # measured (EXPERIMENTS.md): with the mean frame, from the first step, V draws both
                           # paddles and the ball within 750 steps; without it, only the opponent's paddle
 VAE_FRAMES_PER_EPOCH = 100_000   # a random 100k-frame subset per epoch, as doomrnn/config.py
 VAE_EPOCHS = 3                   # as doomrnn/config.py (the original ran 10 [orig vae_train.py])
@@ -78,7 +78,8 @@ def spec_for(game: str = DEFAULT_GAME, full_action_space: bool = False, rgb: boo
     return EnvSpec(
         name=name,
         vae=VAEConfig(z_size=Z_SIZE, channels=3 if rgb else 1,  # grayscale by default [design]
-                      mean_frame=True,        # else a Pong V stays on a plateau where z carries nothing (README.md)
+                      mean_frame=True,        # else a Pong V stays on a plateau where z carries nothing
+                                              # (EXPERIMENTS.md)
                       foreground_weight=FOREGROUND_WEIGHT,
                       learning_rate=1e-3),    # measured: at 1e-4 a Pong V still ignored z after 400 steps
         rnn=RNNConfig(

@@ -19,6 +19,9 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
+
+from worldmodels.fileio import cli_main  # noqa: E402
 
 
 def steps(work: Path, game: str) -> list[list[str]]:
@@ -52,11 +55,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, default=None, help="default: a new temp folder")
     parser.add_argument("--game", default="Pong", help="default %(default)s")
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(HERE.parent))  # the repository root, for atari.config
     work = (args.workdir or Path(tempfile.mkdtemp(prefix="atari_mini_"))).resolve()
     from worldmodels.pipeline.miniature import run_steps
     run_steps(HERE, steps(work, args.game), "ATARI_WORKDIR", work)
 
 
 if __name__ == "__main__":
-    main()
+    cli_main(main)

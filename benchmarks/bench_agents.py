@@ -43,6 +43,8 @@ one_thread_per_process()  # what every rollout worker runs with, unless --thread
 
 import numpy as np  # noqa: E402
 
+from worldmodels.fileio import cli_main  # noqa: E402
+
 ENCODER_MFLOP = 29.56
 """Multiply-adds x 2 of V's encoder per 64x64x3 frame: the four convolutions and the two heads."""
 
@@ -272,8 +274,8 @@ def games(only: set[str]):
                     lambda rng: int(rng.integers(3))))
     if "pong" in only:
         from atari.config import TRAINED, spec_for
+        from worldmodels.config import ModelFiles
         from worldmodels.envs.atari import AtariConfig, make_from_config
-        from worldmodels.pipeline.evaluate import ModelFiles
         spec = spec_for("Pong")
         files = ModelFiles.in_folder(TRAINED / "pong", "pong.best.json")
         out.append(("pong", spec, lambda _: (lambda: make_from_config(AtariConfig(game="Pong"))), *load(spec, files),
@@ -352,4 +354,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    cli_main(main)

@@ -29,6 +29,7 @@ import numpy as np  # noqa: E402
 from binpacking.config import SPEC, model_files  # noqa: E402
 from worldmodels import vae as vae_mod  # noqa: E402
 from worldmodels.envs import binpacking  # noqa: E402
+from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights  # noqa: E402
 from worldmodels.rollout import Agent, real_rollouts  # noqa: E402
 
@@ -41,13 +42,13 @@ def load_or_random(vae_path: Path, rnn_path: Path, rng: np.random.Generator):
     return vae, rnn, "random"
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer, shorter episodes (noisier figures)")
     parser.add_argument("--vae", type=Path, default=model_files().vae, help="default: the shipped V")
     parser.add_argument("--rnn", type=Path, default=model_files().rnn, help="default: the shipped M")
     parser.add_argument("--distribution", default="linear_waste")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     vae_w, rnn_w, source = load_or_random(args.vae, args.rnn, rng)
     candidates, items = (4, 200) if args.quick else (8, 1000)
@@ -74,4 +75,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    cli_main(main)

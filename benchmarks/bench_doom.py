@@ -28,6 +28,7 @@ import numpy as np  # noqa: E402
 from doomrnn.config import SHIPPED, SPEC  # noqa: E402
 from worldmodels import vae as vae_mod  # noqa: E402
 from worldmodels.dream import dream_rollouts  # noqa: E402
+from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.formats import read_controller, read_initial_z  # noqa: E402
 from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights  # noqa: E402
 from worldmodels.rollout import Agent, real_rollouts  # noqa: E402
@@ -41,14 +42,14 @@ def random_weights(rng: np.random.Generator):
     return rnn, vae, mu, np.full_like(mu, -2.0)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short runs (noisier figures)")
     parser.add_argument("--rnn", type=Path, default=SHIPPED.rnn)
     parser.add_argument("--vae", type=Path, default=SHIPPED.vae)
     parser.add_argument("--initial_z", type=Path, default=SHIPPED.initial_z)
     parser.add_argument("--controller", type=Path, default=SHIPPED.controller)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
     shipped = all(p.is_file() for p in (args.rnn, args.vae, args.initial_z, args.controller))
     if shipped:
@@ -91,4 +92,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    cli_main(main)

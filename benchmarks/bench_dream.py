@@ -31,6 +31,7 @@ import numpy as np  # noqa: E402
 
 from worldmodels.config import ControllerConfig, DreamConfig, RNNConfig  # noqa: E402
 from worldmodels.dream import dream_rollouts  # noqa: E402
+from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights  # noqa: E402
 
 RNN = RNNConfig(z_size=64, action_size=1, hidden_units=512, use_restart=True, done_head=True)  # Doom [paper A.2]
@@ -127,4 +128,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    cli_main(main)

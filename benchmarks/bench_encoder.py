@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 from threads import limit_threads_from_argv  # noqa: E402  (benchmarks/, the script's own folder)
@@ -29,6 +28,8 @@ limit_threads_from_argv()
 import numpy as np  # noqa: E402
 
 from worldmodels.config import VAEConfig  # noqa: E402
+from worldmodels.fileio import cli_main  # noqa: E402
+from worldmodels.logs import tensorflow_startup_hidden  # noqa: E402
 from worldmodels.vae import NumpyVAE  # noqa: E402
 
 
@@ -48,7 +49,8 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     n_np, n_call, n_predict = (5, 32, 8) if args.quick else (50, 256, 64)
 
-    import keras
+    with tensorflow_startup_hidden():
+        import keras
 
     from worldmodels import keras_vae
 
@@ -82,4 +84,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    cli_main(main)

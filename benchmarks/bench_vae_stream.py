@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import resource
 import subprocess
@@ -28,9 +29,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
+
+from worldmodels.fileio import cli_main  # noqa: E402
+
+logger = logging.getLogger(__name__)
 
 
 def write_episodes(folder: Path, n_episodes: int, length: int, seed: int = 0) -> int:
@@ -155,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
             out = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
             line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT ")), None)
             if out.returncode != 0 or line is None:
-                print(out.stdout[-2000:], out.stderr[-4000:], file=sys.stderr)
+                logger.error("%s\n%s", out.stdout[-2000:], out.stderr[-4000:])
                 raise SystemExit(f"the {mode} run failed (exit {out.returncode})")
             results[mode] = json.loads(line[len("RESULT "):])
     for mode in ("memory", "disk"):
@@ -169,4 +173,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    cli_main(main)

@@ -19,6 +19,7 @@ seeding), so the trained agent is scored on them too; random-valid play draws it
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -39,6 +40,8 @@ from worldmodels.envs.binpacking import (  # noqa: E402
     sum_of_squares,
 )
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
+
+logger = logging.getLogger(__name__)
 
 Policy = Callable[[Sequence[int], np.random.Generator], int]
 POLICIES: dict[str, Policy] = {
@@ -97,7 +100,7 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, np.ndarray]]:
     print(f"total reward (= -waste), mean +- std over {args.episodes} episodes, seed {args.seed}; "
           f"items per episode: {', '.join(f'{d.name} {d.items}' for d in dists)}")
     print(table(results, args.markdown))
-    print(f"({time.time() - start:.1f} s)")
+    logger.info("(%.1f s)", time.time() - start)
     return results
 
 

@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no_mask", action="store_true", help="invalid actions end the episode (penalty -100)")
     args = parser.parse_args(argv)
-    env = BinPackingEnv(args.distribution, items=args.items, action_mask=not args.no_mask)
+    env = make(distribution=args.distribution, items=args.items, action_mask=not args.no_mask)  # gymnasium.make
     play(env, args.seed)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from worldmodels.config import ControllerConfig, DreamConfig, EnvSpec, Paths, RNNConfig, VAEConfig
+from worldmodels.config import ControllerConfig, DreamConfig, EnvSpec, ModelFiles, Paths, RNNConfig, VAEConfig
 
 HERE = Path(__file__).resolve().parent
 WORKDIR = Path(os.environ.get("BINPACKING_WORKDIR", HERE))
@@ -102,6 +102,5 @@ def shipped_prefix(distribution: str) -> str:
 def model_files(distribution: str = DISTRIBUTION):
     """The files model.py and dream_model.py play by default: the shipped V, M and initial z, and
     the distribution's shipped controller (linear waste's for a distribution without one)."""
-    from worldmodels.pipeline.evaluate import ModelFiles
     own = distribution if distribution in SHIPPED_DISTRIBUTIONS else DISTRIBUTION
     return ModelFiles.in_folder(TRAINED, f"{shipped_prefix(own)}best.json")

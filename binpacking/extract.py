@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     envs: list[binpacking.BinPackingEnv] = []
 
     def make_env() -> binpacking.BinPackingEnv:
-        envs.append(binpacking.BinPackingEnv(args.distribution, items=args.items))
+        envs.append(binpacking.make(distribution=args.distribution, items=args.items))  # WorldModels/BinPacking-v0
         return envs[-1]
 
     def make_policy(rng):

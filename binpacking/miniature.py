@@ -18,6 +18,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
+
+from worldmodels.fileio import cli_main  # noqa: E402
+
 ITEMS = "30"  # items per episode: short episodes keep every step to seconds
 
 
@@ -48,4 +51,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    cli_main(main)

@@ -9,7 +9,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from worldmodels.config import ControllerConfig, DreamConfig, EnvSpec, Paths, RNNConfig, VAEConfig
+from worldmodels.config import ControllerConfig, DreamConfig, EnvSpec, ModelFiles, Paths, RNNConfig, VAEConfig
 
 HERE = Path(__file__).resolve().parent
 WORKDIR = Path(os.environ.get("CARRACING_WORKDIR", HERE))
@@ -76,14 +76,9 @@ SHIPPED_PREFIX = "carracing."
 its log prefix (the shipped run's was log/carracing.cma.1.32.), so model.py finds them."""
 
 
-def _shipped():
-    """The agent model.py plays by default: weights trained by this project's scripts, shipped in
-    trained/ (README.md says how they were made)."""
-    from worldmodels.pipeline.evaluate import ModelFiles
-    return ModelFiles.in_folder(TRAINED, f"{SHIPPED_PREFIX}best.json")
-
-
-SHIPPED = _shipped()
+SHIPPED = ModelFiles.in_folder(TRAINED, f"{SHIPPED_PREFIX}best.json")
+"""The agent model.py plays by default: weights trained by this project's scripts, shipped in
+trained/ (README.md says how they were made)."""
 
 
 def spec_for_controller(path: Path) -> EnvSpec:

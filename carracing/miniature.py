@@ -21,6 +21,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
+from worldmodels.fileio import cli_main  # noqa: E402
+
 
 def steps(work: Path) -> list[list[str]]:
     own = ["--vae", str(work / "tf_vae/vae.npz"), "--rnn", str(work / "tf_rnn/rnn.npz"),
@@ -55,4 +57,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    cli_main(main)

@@ -54,9 +54,6 @@ def main(argv: list[str] | None = None) -> None:
     add_backend_argument(game, BACKEND)
     game.add_argument("--v_only", action="store_true",
                       help="the paper's ablation: C sees z alone (99 params); logs log/carracing_z.*")
-    game.add_argument("--init_from", type=Path, default=None,
-                      help="new run: start the mean from this controller file (best.json or json); a V-only "
-                           "C's weights become the z part of a [z, h] C whose h weights are 0")
     ns = parser.parse_args(argv)
     cfg = config_from_args(ns, DEFAULTS)
     spec = V_ONLY_SPEC if ns.v_only else SPEC
@@ -83,18 +80,18 @@ def main(argv: list[str] | None = None) -> None:
         return RealEvaluator(spec, make_env, ns.vae, ns.rnn, num_envs=ns.num_envs, encoder=ns.encoder,
                              make_vector=make_vector)
 
-    launch(cfg, spec.name, spec.controller.num_params, make_evaluator, start_mean(ns.init_from, spec, ns.retrain))
+    launch(cfg, spec.name, spec.controller.num_params, make_evaluator, start_mean(ns.init_from, spec))
 
 
-def start_mean(path: Path | None, spec: EnvSpec, retrain: bool) -> np.ndarray | None:
-    """The --init_from controller as a start mean for ``spec``'s C (None without --init_from)."""
-    if path is None:
+def start_mean(path: str | Path, spec: EnvSpec) -> np.ndarray | None:
+    """The --init_from controller as a start mean for ``spec``'s C (None without --init_from): a
+    V-only C's weights become the z part of a [z, h] C whose h weights are 0."""
+    if not path:
         return None
-    if retrain:
-        raise WorldModelsError("--init_from and --retrain both set the start mean: pass one")
     from carracing.config import spec_for_controller
     from estool.logs import load_params
     from worldmodels.controller import widen_params
+    path = Path(path)
     source = spec_for_controller(path).controller   # reads the file: missing or corrupt is one line
     params = load_params(path, source.num_params)
     return params if source == spec.controller else widen_params(params, source, spec.controller)

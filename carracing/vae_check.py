@@ -3,7 +3,7 @@
     python vae_check.py                                     # tf_vae/vae.npz on the last 10 episodes of record/
     python vae_check.py --vae trained/vae.npz --record_dir held_out/record_envpool --episodes 10
 
-Compare renderers with held-out episodes of each backend (README.md, "Training on EnvPool").
+Compare renderers with held-out episodes of each backend (EXPERIMENTS.md, the V on both renderers).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from worldmodels.config import ControllerConfig, DreamConfig, EnvSpec, Paths, RNNConfig, VAEConfig
+from worldmodels.config import ControllerConfig, DreamConfig, EnvSpec, ModelFiles, Paths, RNNConfig, VAEConfig
 
 HERE = Path(__file__).resolve().parent
 WORKDIR = Path(os.environ.get("DOOMRNN_WORKDIR", HERE))
@@ -48,9 +48,4 @@ VAE_EPOCHS = 3                   # 300k images at ~190 images/s ~ 26 min on 2 co
 RNN_EPOCHS = 20                  # the paper's 20 epochs of M [paper A.2]
 
 # The shipped agent: weights trained by this project's scripts (doomrnn/README.md says how).
-def _shipped():
-    from worldmodels.pipeline.evaluate import ModelFiles
-    return ModelFiles.in_folder(HERE / "trained", "doomrnn.cma.16.64.best.json")  # trained in the dream: README
-
-
-SHIPPED = _shipped()
+SHIPPED = ModelFiles.in_folder(HERE / "trained", "doomrnn.cma.16.64.best.json")  # trained in the dream: README

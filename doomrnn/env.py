@@ -46,10 +46,10 @@ def play_keyboard(resolution: str, episodes: int) -> None:
 def play_random(steps: int, resolution: str, seed: int, frames_dir: Path | None) -> None:
     import numpy as np
 
-    from worldmodels.envs.doom import DoomConfig, DoomTakeCoverEnv, action_to_env, random_policy
+    from worldmodels.envs.doom import action_to_env, make, random_policy
     from worldmodels.play import play_random_steps
 
-    env = DoomTakeCoverEnv(DoomConfig(resolution=resolution), render_mode="rgb_array")
+    env = make(resolution=resolution, render_mode="rgb_array")  # gymnasium.make of WorldModels/DoomTakeCover-v0
     rng = np.random.default_rng(seed)
     play_random_steps(env, random_policy(rng), action_to_env, rng, steps, seed, frames_dir, env.render,
                       (resolution, resolution))

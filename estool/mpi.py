@@ -6,13 +6,17 @@ single-process run never initialises MPI.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from worldmodels.fileio import WorldModelsError
 from worldmodels.threads import ONE_THREAD
+
+logger = logging.getLogger(__name__)
 
 IN_MPI_MARKER = "WORLDMODELS_IN_MPI"
 """Set in the environment of a re-launched job, so it never re-launches itself again."""
@@ -52,8 +56,29 @@ def mpiexec_path() -> Path:
     return Path(sys.executable).parent / "mpiexec"
 
 
-def relaunch_command(num_procs: int, argv: list[str] | None = None) -> list[str]:
-    """``mpiexec -n N python -u <script or -m module> <args>`` re-running the current program."""
+def hostfile_slots(path: str | Path) -> int:
+    """Total slots of an MPI hostfile: one ``host[:slots]`` per line (MPICH's format), '#' comments."""
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError as err:
+        raise WorldModelsError(f"cannot read the hostfile {path} ({err.strerror}); give an existing file") from err
+    total = 0
+    for number, line in enumerate(lines, 1):
+        entry = line.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        host, _, slots = entry.partition(":")
+        if not host or (slots and not (slots.isdigit() and int(slots) > 0)):
+            raise WorldModelsError(f"hostfile {path} line {number}: expected 'host' or 'host:slots', got {line!r}")
+        total += int(slots) if slots else 1
+    if total == 0:
+        raise WorldModelsError(f"hostfile {path} names no host")
+    return total
+
+
+def relaunch_command(num_procs: int, argv: list[str] | None = None, hostfile: str | Path = "") -> list[str]:
+    """``mpiexec [-f hostfile] -n N python -u <script or -m module> <args>`` re-running the current
+    program."""
     argv = sys.argv if argv is None else argv
     spec = getattr(sys.modules.get("__main__"), "__spec__", None)
     if spec is not None and spec.name:  # started as ``python -m package.module``
@@ -61,11 +86,13 @@ def relaunch_command(num_procs: int, argv: list[str] | None = None) -> list[str]
         target = ["-m", module]
     else:
         target = [argv[0]]
-    return [str(mpiexec_path()), "-n", str(num_procs), sys.executable, "-u", *target, *argv[1:]]
+    hosts = ["-f", str(Path(hostfile).resolve())] if hostfile else []
+    return [str(mpiexec_path()), *hosts, "-n", str(num_procs), sys.executable, "-u", *target, *argv[1:]]
 
 
-def ensure_mpi(num_procs: int) -> None:
-    """Re-exec this program under ``mpiexec -n num_procs`` unless already under MPI.
+def ensure_mpi(num_procs: int, hostfile: str | Path = "") -> None:
+    """Re-exec this program under ``mpiexec -n num_procs`` (over the hosts of ``hostfile`` when
+    given) unless already under MPI.
 
     Returns (and the caller carries on in this process) when ``num_procs <= 1``, when already
     under MPI, or when there is no ``mpiexec`` next to python (with a warning: one process).
@@ -75,12 +102,12 @@ def ensure_mpi(num_procs: int) -> None:
         return
     mpiexec = mpiexec_path()
     if not mpiexec.is_file():
-        print(f"warning: {mpiexec} not found (pip install mpich mpi4py); training in one process",
-              file=sys.stderr, flush=True)
+        logger.warning("%s not found (pip install mpich mpi4py); training in one process", mpiexec)
         return
-    cmd = relaunch_command(num_procs)
+    cmd = relaunch_command(num_procs, hostfile=hostfile)
     env = {**ONE_THREAD, **os.environ, IN_MPI_MARKER: "1"}  # one thread a worker unless set
-    print("launching:", " ".join(cmd), flush=True)
+    logger.info("launching: %s", " ".join(cmd))
+    sys.stdout.flush()
     sys.stderr.flush()
     os.execve(str(mpiexec), cmd, env)
 

@@ -6,6 +6,7 @@ A worker receives ALL of its candidates x episodes at once and answers with one 
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -18,6 +19,8 @@ import numpy as np
 
 from estool.mpi import poll_recv
 from worldmodels.fileio import WorldModelsError
+
+logger = logging.getLogger(__name__)
 
 TAG_TASK = 1
 TAG_RESULT = 2
@@ -118,7 +121,7 @@ class MPIPool:
         return rewards, steps
 
     def abort(self, line: str) -> NoReturn:
-        print(f"error: {line}; aborting the MPI job", file=sys.stderr, flush=True)
+        logger.error("%s; aborting the MPI job", line)
         time.sleep(0.5)  # let mpiexec forward that line before MPI_Abort tears the job down
         self.comm.Abort(1)
         os._exit(1)  # MPICH's MPI_Abort can return before the launcher kills this process

@@ -16,6 +16,7 @@ resumes from the last completed generation; ``--fresh`` moves the old files asid
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import time
 import traceback
@@ -29,6 +30,8 @@ from estool.es import OPTIMIZER_NAMES, make_optimizer
 from estool.logs import RunFiles, TrainState, hist_row, load_checkpoint, load_params, save_checkpoint, write_logs
 from estool.pool import LocalPool, MakeEvaluator, MPIPool, worker_loop
 from worldmodels.fileio import WorldModelsError
+
+logger = logging.getLogger(__name__)
 
 SEED_LIMIT = 2**31 - 1
 """Episode seeds lie in [0, 2^31 - 1), as the original's Seeder drew them [orig train.py]."""
@@ -66,18 +69,24 @@ class TrainConfig:
     """new: every candidate of a generation plays the same episode seeds (common random numbers), so
     with few episodes per candidate the ranking compares controllers, not how hard their tracks
     were; a fresh set of seeds each generation. Off: the original's seeding."""
-    cap_time: float = 0.0
-    """new meaning: when > 0, cap training episodes at cap_time x the previous generation's mean
-    episode length; 0 = no cap. The original's '--cap_time 1' meant a 2x cap [orig train.py]."""
+    cap_time: bool = False
+    """--cap_time 1: cap training episodes at 2 x (the previous generation's mean length + 1)
+    frames; evaluations are never capped [orig train.py: max_len = 2*int(mean_time_step+1.0)]."""
     retrain: bool = False
-    """Start the mean from the run's existing '<prefix>json' when there is no checkpoint."""
-    reset_to_best: bool = False
-    """When an evaluation does not improve, move the mean back to best.json's params (what the
-    original's --retrain did) [orig train.py]."""
+    """--retrain 1: when an evaluation of the mean does not beat the best so far, move the mean
+    back to the best one's params [orig train.py retrain_mode]."""
+    init_from: str = ""
+    """new: a new run (no checkpoint) starts its mean from this parameter file: a best.json, a
+    run's '<prefix>json' or a flat list. An environment may widen it (carracing: a V-only C)."""
     max_generations: int = 0
     """-g, new: stop after this many generations in all (resumed ones count); 0 = no limit."""
     num_procs: int = 0
-    """new: MPI processes including the coordinator; 0 = 1 + min(num_worker, CPUs); 1 = one process."""
+    """new: MPI processes including the coordinator; 0 = 1 + min(num_worker, CPUs, or the hostfile's
+    slots); 1 = one process."""
+    hostfile: str = ""
+    """new: an MPI hostfile (a line 'host[:slots]' per machine) handed to mpiexec, to spread the
+    workers over several machines as the original spread them over 64 cores; every host needs the
+    repository and its .venv at the same path (README.md, "Training on several machines")."""
     log_dir: str = "log"
     """Folder of the run's logs and checkpoint [orig 'log']."""
     fresh: bool = False
@@ -92,14 +101,18 @@ class TrainConfig:
         return self.num_eval or self.population * self.num_episode
 
     def procs(self) -> int:
-        """MPI processes to launch: never more than 1 + CPUs unless asked with --num_procs."""
-        return self.num_procs or 1 + min(self.num_worker, mpi.available_cpus())
+        """MPI processes to launch: never more than 1 + CPUs (or 1 + the hostfile's slots) unless
+        asked with --num_procs."""
+        if self.num_procs:
+            return self.num_procs
+        slots = mpi.hostfile_slots(self.hostfile) if self.hostfile else mpi.available_cpus()
+        return 1 + min(self.num_worker, slots)
 
     def validate(self) -> None:
         for name in ("num_worker", "num_worker_trial", "num_episode"):
             if getattr(self, name) < 1:
                 raise WorldModelsError(f"--{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("popsize", "eval_steps", "num_eval", "seed_start", "max_generations", "num_procs", "cap_time",
+        for name in ("popsize", "eval_steps", "num_eval", "seed_start", "max_generations", "num_procs",
                      "weight_decay"):
             if getattr(self, name) < 0:
                 raise WorldModelsError(f"--{name} must be >= 0, got {getattr(self, name)}")
@@ -107,6 +120,8 @@ class TrainConfig:
             raise WorldModelsError(f"population must be >= 2, got {self.population}")
         if not self.sigma_init > 0:
             raise WorldModelsError(f"--sigma_init must be > 0, got {self.sigma_init}")
+        if self.hostfile:
+            mpi.hostfile_slots(self.hostfile)  # exists and parses
         if self.optimizer.lower() not in OPTIMIZER_NAMES:
             raise WorldModelsError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZER_NAMES)}")
 
@@ -139,14 +154,16 @@ def build_parser(
     p.add_argument("--antithetic", type=_int01, nargs="?", const=True, default=d.antithetic, help="0 or 1")
     p.add_argument("--common_seeds", action=argparse.BooleanOptionalAction, default=d.common_seeds,
                    help="every candidate of a generation plays the same episodes (common random numbers)")
-    p.add_argument("--cap_time", type=float, nargs="?", const=2.0, default=d.cap_time,
-                   help="cap episodes at X times the last mean length (alone: 2, the original's cap)")
+    p.add_argument("--cap_time", type=_int01, nargs="?", const=True, default=d.cap_time,
+                   help="1: cap training episodes at 2x the last generation's mean length [orig]")
     p.add_argument("--retrain", type=_int01, nargs="?", const=True, default=d.retrain,
-                   help="start the mean from the existing <prefix>json")
-    p.add_argument("--reset_to_best", action=argparse.BooleanOptionalAction, default=d.reset_to_best,
-                   help="move the mean back to the best when an evaluation does not improve")
+                   help="1: move the mean back to the best when an evaluation does not improve [orig]")
+    p.add_argument("--init_from", default=d.init_from,
+                   help="a new run starts its mean from this parameter file (best.json or a run's json)")
     p.add_argument("-g", "--max_generations", type=int, default=d.max_generations, help="0: no limit")
     p.add_argument("--num_procs", type=int, default=d.num_procs, help="MPI processes (0: 1 + min(num_worker, CPUs))")
+    p.add_argument("--hostfile", default=d.hostfile,
+                   help="MPI hostfile ('host[:slots]' per line): run the workers on several machines")
     p.add_argument("--log_dir", default=d.log_dir)
     p.add_argument("--fresh", action="store_true", default=d.fresh, help="move old logs aside and start over")
     return p
@@ -200,7 +217,7 @@ def main(argv: Sequence[str] | None, defaults: TrainConfig, env_name: str, num_p
 def launch(cfg: TrainConfig, env_name: str, num_params: int, make_evaluator: MakeEvaluator,
            start_mean: np.ndarray | None = None) -> None:
     cfg.validate()
-    mpi.ensure_mpi(cfg.procs())
+    mpi.ensure_mpi(cfg.procs(), cfg.hostfile)
     run(cfg, env_name, num_params, make_evaluator, start_mean)
 
 
@@ -235,25 +252,27 @@ def run(cfg: TrainConfig, env_name: str, num_params: int, make_evaluator: MakeEv
 
 def _start_state(cfg: TrainConfig, num_params: int, files: RunFiles, start_mean: np.ndarray | None = None
                  ) -> TrainState:
-    """Resume from the checkpoint, or start (from <prefix>json with --retrain, else ``start_mean``)."""
+    """Resume from the checkpoint, or start a new run (its mean from ``start_mean``, else from
+    ``--init_from``, else the optimiser's 0)."""
     start_mu, start_from = None, "the given start mean"
     if start_mean is not None:
         start_mu = np.asarray(start_mean, np.float64)
         if start_mu.shape != (num_params,):
             raise WorldModelsError(f"the start mean has shape {start_mu.shape}, expected ({num_params},)")
-    if cfg.retrain and (cfg.fresh or not files.checkpoint.exists()):
-        start_from = str(files.path("json"))
-        start_mu = load_params(files.path("json"), num_params)  # read before --fresh moves it
+        start_from = cfg.init_from or start_from
+    elif cfg.init_from and (cfg.fresh or not files.checkpoint.exists()):
+        start_from = cfg.init_from
+        start_mu = load_params(cfg.init_from, num_params)  # read before --fresh moves a run's own json aside
     if cfg.fresh:
         for moved in files.backup():
-            print(f"moved aside: {moved}", flush=True)
+            logger.info("moved aside: %s", moved)
     if files.checkpoint.exists():
         state = load_checkpoint(files.checkpoint)
         if (state.num_params, state.popsize) != (num_params, cfg.population):
             raise WorldModelsError(
                 f"checkpoint {files.checkpoint} is for {state.num_params} params and popsize {state.popsize}, "
                 f"not {num_params} and {cfg.population}; re-run with --fresh to start over")
-        print(f"resuming from generation {state.generation}", flush=True)
+        logger.info("resuming from generation %d", state.generation)
         return state
     try:
         es = make_optimizer(cfg.optimizer, num_params, cfg.population, sigma_init=cfg.sigma_init,
@@ -263,7 +282,7 @@ def _start_state(cfg: TrainConfig, num_params: int, files: RunFiles, start_mean:
         raise WorldModelsError(str(err)) from err
     if start_mu is not None:
         es.set_mu(start_mu)
-        print(f"starting the mean from {start_from}", flush=True)
+        logger.info("starting the mean from %s", start_from)
     return TrainState(es=es, num_params=num_params, popsize=cfg.population, optimizer=cfg.optimizer)
 
 
@@ -272,15 +291,15 @@ def _coordinate(cfg: TrainConfig, env_name: str, num_params: int, pool: LocalPoo
     files = RunFiles.for_run(cfg.log_dir, env_name, cfg.optimizer, cfg.num_episode, cfg.population)
     state = _start_state(cfg, num_params, files, start_mean)
     write_logs(files, state)  # drops anything logged after the last checkpoint
-    print(f"training {env_name}: {cfg.optimizer}, popsize {cfg.population}, {cfg.num_episode} episodes per "
-          f"candidate, {num_params} params, {pool.num_workers} worker process(es), logs {files.prefix}*", flush=True)
+    logger.info("training %s: %s, popsize %d, %d episodes per candidate, %d params, %d worker process(es), logs %s*",
+                env_name, cfg.optimizer, cfg.population, cfg.num_episode, num_params, pool.num_workers, files.prefix)
     session_start, elapsed_before = time.monotonic(), state.elapsed
     while cfg.max_generations <= 0 or state.generation < cfg.max_generations:
         gen = state.generation + 1
         solutions = state.es.ask()
         seeds = train_seeds(cfg.seed_start, gen, cfg.population, cfg.num_episode, cfg.antithetic,
                             cfg.common_seeds)
-        max_len = math.ceil(cfg.cap_time * state.prev_mean_steps) if cfg.cap_time > 0 else 0
+        max_len = 2 * int(state.prev_mean_steps + 1.0) if cfg.cap_time and state.generation else 0
         rewards, steps = pool.evaluate(solutions, seeds, max_len, True)
         fitness = rewards.mean(axis=1)
         state.es.tell(fitness)  # the optimiser applies the weight decay
@@ -307,9 +326,9 @@ def _evaluate_mean(cfg: TrainConfig, state: TrainState, pool: LocalPool | MPIPoo
     prev = state.best_eval_reward if state.best_eval_reward is not None else reward
     if state.best_eval_reward is None or reward > state.best_eval_reward:
         state.best_eval_reward, state.best_eval_params = reward, [float(v) for v in mean]
-    elif cfg.reset_to_best and state.best_eval_params is not None:
+    elif cfg.retrain and state.best_eval_params is not None:
         state.es.set_mu(np.asarray(state.best_eval_params))
-        print(f"reset the mean to the best params (eval reward {state.best_eval_reward:.2f})", flush=True)
+        logger.info("reset the mean to the best params (eval reward %.2f)", state.best_eval_reward)
     best = state.best_eval_reward
     state.eval_log.append([gen, reward, best])
     state.hist_best.append([gen, round(state.elapsed, 2), "improvement", reward - prev, "curr", reward,

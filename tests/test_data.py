@@ -124,14 +124,14 @@ def test_frame_stream_max_frames_and_partial_last_batch(tmp_path):
     assert len(batches) == 6 and len(np.unique(ids)) == 48  # 50 // 8 full batches, no repeats
 
 
-def test_frame_stream_skips_and_lists_corrupt_files(tmp_path, capsys):
+def test_frame_stream_skips_and_lists_corrupt_files(tmp_path, caplog):
     files = _write_episodes(tmp_path, [10, 10, 10, 10])
     files[2].write_bytes(b"corrupt")
     stream = FrameStream(files, batch_size=5, pool_episodes=3, seed=1)
     ids = np.concatenate([_ids(b) for b in stream.epoch()])
     np.testing.assert_array_equal(np.sort(ids), np.r_[0:20, 30:40])
     assert stream.skipped == [files[2]]
-    assert "ep002.npz" in capsys.readouterr().out
+    assert "ep002.npz" in caplog.text and caplog.records[0].levelname == "WARNING"  # a warning, on stderr
 
 
 def _peak_bytes_of_one_epoch(files: list[Path]) -> int:

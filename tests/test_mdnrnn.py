@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -303,8 +304,9 @@ def _numpy_nll(rnn_path: Path, cfg: RNNConfig, series: Series) -> float:
     return float(mdnrnn.mdn_nll(mdnrnn.split_output(y, cfg), mu[:, 1:]).mean())
 
 
-def test_training_lowers_the_loss_and_resumes_from_the_checkpoint(tmp_path, capsys):
+def test_training_lowers_the_loss_and_resumes_from_the_checkpoint(tmp_path, capsys, caplog):
     from worldmodels.pipeline.rnn_train import RNNTrainConfig, train
+    caplog.set_level(logging.INFO, logger="worldmodels")  # the notes on resuming are info lines (stderr)
     cfg = RNNConfig(z_size=4, action_size=1, hidden_units=16, seq_len=30, batch_size=4, learning_rate=1e-2,
                     min_learning_rate=1e-2, episode_aligned=True)
     series = _synthetic_series()
@@ -318,12 +320,13 @@ def test_training_lowers_the_loss_and_resumes_from_the_checkpoint(tmp_path, caps
     assert state1["epochs_done"] == 1
     nll1 = _numpy_nll(path, cfg, series)
     capsys.readouterr()
+    caplog.clear()
 
     from dataclasses import replace
     train(replace(tcfg, epochs=6))
     printed = capsys.readouterr().out
-    assert "resuming" in printed and "after epoch 1" in printed
-    assert "epochs 2..6" in printed
+    assert "resuming" in caplog.text and "after epoch 1" in caplog.text
+    assert "epochs 2..6" in caplog.text
     assert "Epoch 1/6" not in printed and "Epoch 6/6" in printed  # no retraining from zero
     state2 = json.loads((out_dir / "checkpoint.json").read_text())
     assert state2["epochs_done"] == 6
@@ -335,9 +338,9 @@ def test_training_lowers_the_loss_and_resumes_from_the_checkpoint(tmp_path, caps
     assert state2["loss"] < state1["loss"], (state1, state2)
 
     # asking for no more epochs than done does nothing
-    capsys.readouterr()
+    caplog.clear()
     train(replace(tcfg, epochs=6))
-    assert "already trained for 6 epochs" in capsys.readouterr().out
+    assert "already trained for 6 epochs" in caplog.text
 
 
 def test_training_rejects_a_series_of_another_width(tmp_path):

@@ -27,12 +27,12 @@ class VAEConfig:
     foreground_weight: float = 0.0
     """Squared error of a pixel weighted 1 + this x |x - the batch's mean frame|, so the pixels of
     moving objects count more than the static background; 0 = the original's plain squared error.
-    Ours, for Atari, where a paddle or ball is a few pixels of low contrast (atari/README.md)."""
+    Ours, for Atari, where a paddle or ball is a few pixels of low contrast (atari/EXPERIMENTS.md)."""
     mean_frame: bool = False
     """Parameterize V around the training data's mean frame m (ours, for Atari): the encoder sees
     x - m and the decoder outputs sigmoid(logits + logit(m)), starting from m instead of grey.
     With the original's parameterization a Pong V first spends its steps learning the static
-    background and ends on a plateau where z carries nothing (atari/README.md); m is stored in
+    background and ends on a plateau where z carries nothing (atari/EXPERIMENTS.md); m is stored in
     vae.npz. False = the original."""
     learning_rate: float = 1e-4
     """Adam learning rate [orig vae_train.py]."""
@@ -151,3 +151,21 @@ class EnvSpec:
     encode_cache: int = 0
     """Frames whose encoding a rollout worker remembers (``NumpyVAE(cache_entries=...)``); 0 = none.
     Worth it only where real pictures repeat exactly."""
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """The shipped (or freshly trained) V, M, initial z and controller an environment plays with."""
+
+    vae: Path
+    rnn: Path
+    initial_z: Path
+    controller: Path
+
+    @classmethod
+    def in_folder(cls, folder: Path, controller: str) -> ModelFiles:
+        """The layout ship.py writes: vae.npz, rnn.npz, initial_z.json and the controller file
+        ``controller``, all in ``folder``."""
+        folder = Path(folder)
+        return cls(vae=folder / "vae.npz", rnn=folder / "rnn.npz", initial_z=folder / "initial_z.json",
+                   controller=folder / controller)

@@ -14,6 +14,7 @@ Frames are never all held in RAM: V training streams a bounded pool of episodes.
 
 from __future__ import annotations
 
+import logging
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from worldmodels.fileio import WorldModelsError, atomic_savez
+
+logger = logging.getLogger(__name__)
 
 RECORD_SUFFIX = ".npz"
 
@@ -107,7 +110,7 @@ class FrameStream:
                     frames.append(load_episode(self.files[idx], keys=("obs",))["obs"])
                 except WorldModelsError as err:
                     if self.files[idx] not in self.skipped:
-                        print(f"warning: skipping {err}")
+                        logger.warning("skipping %s", err)
                         self.skipped.append(self.files[idx])
             if carry is not None:
                 frames.append(carry)

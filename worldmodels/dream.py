@@ -12,18 +12,21 @@ single rollout as a ``gymnasium.Env``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
-from worldmodels.config import ControllerConfig, DreamConfig
+from worldmodels.config import ControllerConfig, DreamConfig, EnvSpec
 from worldmodels.controller import Controller, features
-from worldmodels.mdnrnn import NumpyMDNRNN, sigmoid
+from worldmodels.fileio import WorldModelsError
+from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights, sigmoid
 
 
 class VectorDream:
-    """B dream rollouts stepped together."""
+    """B dream rollouts stepped together (built directly: a batch with its own interface, no
+    ``gymnasium.Env``; ``DreamEnv``, one rollout, is ``WorldModels/Dream-v0``)."""
 
     def __init__(self, rnn: NumpyMDNRNN, initial_mu: np.ndarray, initial_logvar: np.ndarray,
                  cfg: DreamConfig, rng: np.random.Generator):
@@ -145,4 +148,37 @@ class DreamEnv(gym.Env):
         return vae.decode(self._dream.z[:1])[0]
 
 
-__all__ = ["VectorDream", "dream_rollouts", "DreamEnv", "sigmoid"]
+def build_dream_env(rnn: NumpyMDNRNN | str | Path | None = None,
+                    initial_z: tuple[np.ndarray, np.ndarray] | str | Path | None = None,
+                    spec: EnvSpec | None = None, controller: ControllerConfig | None = None,
+                    dream: DreamConfig | None = None, render_mode: str | None = None) -> DreamEnv:
+    """``WorldModels/Dream-v0``'s entry point: one dream rollout of M.
+
+    ``rnn``: M (a ``NumpyMDNRNN``) or its weights file (rnn.npz / rnn.json, read with ``spec.rnn``);
+    ``initial_z``: (mu, logvar) arrays (N, z) or an initial_z.json; ``spec``: an environment
+    folder's ``worldmodels.config.EnvSpec`` (e.g. doomrnn's ``SPEC``), which supplies ``controller``
+    (C's features and action kind) and ``dream`` (tau, step cap, reward) unless they are given.
+    """
+    if render_mode is not None:
+        raise WorldModelsError(f"the dream has no render modes (decode_frame draws V's picture), got {render_mode!r}")
+    missing = [name for name, value in (("rnn", rnn), ("initial_z", initial_z)) if value is None]
+    if missing:
+        raise WorldModelsError(f"WorldModels/Dream-v0 needs rnn= (M or its weights file) and initial_z=; "
+                               f"missing: {', '.join(missing)}")
+    if not isinstance(rnn, NumpyMDNRNN):
+        if spec is None:
+            raise WorldModelsError(f"WorldModels/Dream-v0: rnn={str(rnn)!r} is a weights file: give spec= too")
+        rnn = NumpyMDNRNN(RNNWeights.load(rnn, spec.rnn), spec.rnn)
+    if isinstance(initial_z, (str, Path)):
+        from worldmodels.formats import read_initial_z
+        mu, logvar = read_initial_z(initial_z, rnn.cfg.z_size)
+    else:
+        mu, logvar = (np.asarray(a, np.float32) for a in initial_z)
+    controller = controller or (spec.controller if spec is not None else None)
+    if controller is None:
+        raise WorldModelsError("WorldModels/Dream-v0 needs controller= (a ControllerConfig) or spec=, got neither")
+    dream = dream or (spec.dream if spec is not None else DreamConfig())
+    return DreamEnv(rnn, mu, logvar, dream, controller)
+
+
+__all__ = ["VectorDream", "dream_rollouts", "DreamEnv", "build_dream_env", "sigmoid"]

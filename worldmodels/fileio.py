@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import signal
 import sys
@@ -18,6 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from worldmodels import logs
+
+logger = logging.getLogger(__name__)
 
 
 def _current_umask() -> int:
@@ -83,14 +88,22 @@ def read_json(path: str | os.PathLike, what: str = "file") -> Any:
         raise WorldModelsError(f"{what} {p} is not valid JSON ({err}); re-create it") from err
 
 
-def cli_main(main: Callable[[list[str] | None], Any], argv: list[str] | None = None) -> None:
-    """Run a script's ``main``; a ``WorldModelsError`` becomes one line on stderr and exit 2."""
+def cli_main(main: Callable[[list[str]], Any], argv: list[str] | None = None) -> None:
+    """Run a script's ``main`` on its command line (default ``sys.argv[1:]``) less ``-q`` / ``-v``,
+    with logging set up (``worldmodels.logs``); a ``WorldModelsError`` becomes one line on stderr
+    and exit 2, Ctrl-C one line and exit 130."""
+    level, args = logs.split_logging_arguments(list(sys.argv[1:] if argv is None else argv))
+    logs.setup_logging(level)
     try:
-        main(argv)
+        main(args)
     except WorldModelsError as err:
-        print(f"error: {err}", file=sys.stderr)
+        logger.error("%s", err)
         sys.exit(2)
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C (e.g. forwarded by mpiexec) during exit
-        print("interrupted: outputs written so far are complete; re-run to resume", file=sys.stderr)
+        logger.warning("interrupted; the outputs written so far are complete: re-run to resume")
         sys.exit(130)
+    except SystemExit as stop:
+        if stop.code in (0, None) and logs.asks_for_help(args):  # argparse printed the script's own options
+            print(logs.logging_help(), end="")
+        raise

@@ -8,11 +8,13 @@ The notebook plots every ``log/**/*.hist.json`` of its folder (falling back to t
 
 from __future__ import annotations
 
-import sys
+import argparse
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from worldmodels.fileio import WorldModelsError, cli_main
 
 CELLS = [
     ("md", "# Training progress\n\nES training curves from this folder's `log/**/*.hist.json` "
@@ -49,12 +51,17 @@ def build() -> nbformat.NotebookNode:
     return nb
 
 
-def main(argv: list[str]) -> None:
-    for folder in argv:
-        path = Path(folder) / "plot_training_progress.ipynb"
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folders", nargs="+", type=Path, help="environment folders, e.g. doomrnn carracing")
+    args = parser.parse_args(argv)
+    for folder in args.folders:
+        if not folder.is_dir():
+            raise WorldModelsError(f"no folder {folder}: pass environment folders (doomrnn carracing atari binpacking)")
+        path = folder / "plot_training_progress.ipynb"
         nbformat.write(build(), path)
         print(f"wrote {path}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    cli_main(main)

@@ -10,7 +10,7 @@ an episode's track and noise depend only on its seed: not on how many games run 
 other episodes share the batch or how the episodes are split over processes (and candidates given
 the same seed play the same track with the same noise). Its rewards are the same up to float32
 rounding, which does depend on the batch and on BLAS's threads; in a chaotic game (CarRacing) that
-rounding can grow, over 1000 frames, into a different episode (carracing/README.md measures it).
+rounding can grow, over 1000 frames, into a different episode (carracing/EXPERIMENTS.md measures it).
 The same command on the same machine repeats exactly.
 """
 

@@ -120,17 +120,16 @@ def test_init_from_widens_a_v_only_controller(tmp_path):
     params = np.arange(99) / 100.0
     write_best(tmp_path / "z.best.json", params, 700.0)
     write_best(tmp_path / "zh.best.json", np.ones(867), 800.0)
-    got = start_mean(tmp_path / "z.best.json", SPEC, retrain=False)
+    got = start_mean(tmp_path / "z.best.json", SPEC)
     np.testing.assert_allclose(got[:99], params)
     assert got.shape == (867,) and not got[99:].any()
-    np.testing.assert_allclose(start_mean(tmp_path / "zh.best.json", SPEC, retrain=False), np.ones(867))
-    np.testing.assert_allclose(start_mean(tmp_path / "z.best.json", V_ONLY_SPEC, retrain=False), params)
-    assert start_mean(None, SPEC, retrain=True) is None
+    np.testing.assert_allclose(start_mean(tmp_path / "zh.best.json", SPEC), np.ones(867))
+    np.testing.assert_allclose(start_mean(tmp_path / "z.best.json", V_ONLY_SPEC), params)
+    assert start_mean("", SPEC) is None
 
 
 @pytest.mark.parametrize("args,hint", [
     (("--init_from", "missing.json"), "not found"),
-    (("--init_from", "zh.best.json", "--retrain"), "pass one"),
     (("--init_from", "zh.best.json", "--v_only"), "cannot widen"),
 ])
 def test_bad_init_from_is_one_line(tmp_path, args, hint):
@@ -212,3 +211,18 @@ def test_drive_stats_on_envpool_warns_and_has_no_speed(tmp_path):
     row = dict(zip(*[iter(result.stdout.splitlines()[0].split())] * 2))
     assert row["end"] == "time" and row["steps"] == "30" and row["speed"] == "nan", row
     assert 0.0 < float(row["tiles"]) < 0.2, row
+
+
+def test_h_probe_on_the_shipped_v_and_m(tmp_path):
+    """h_probe.py plays, encodes, runs M and scores 3 targets x 3 feature sets; bad input is one line."""
+    out = run("h_probe.py", "--episodes", "2", "--max_steps", "40", "--json", str(tmp_path / "p.json"),
+              workdir=tmp_path, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    table = json.loads((tmp_path / "p.json").read_text())
+    assert {(r["target"], r["features"]) for r in table} == {
+        (t, f) for t in ("reward", "speed", "next z") for f in ("z", "h", "zh")}
+    assert all(r["train_steps"] == 40 and r["test_steps"] == 40 for r in table)
+    assert all(r["train_r2"] <= 1.0 + 1e-9 for r in table)
+    assert "speed from h" in out.stdout
+    assert "--episodes >= 2" in one_error_line(run("h_probe.py", "--episodes", "1", workdir=tmp_path))
+    assert "not found" in one_error_line(run("h_probe.py", "--rnn", "missing.npz", workdir=tmp_path))

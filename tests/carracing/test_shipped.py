@@ -41,7 +41,7 @@ def test_shipped_v_only_controller_plays_with_the_shipped_v(capsys):
 def test_procs_split_gives_the_same_episodes(capsys):
     """model.py norender --procs 2 plays the same episodes (track and z noise come from the seed
     alone); over 40 frames float32 rounding differences between the batchings have not grown into
-    different rewards (over 1000 frames they can: carracing/README.md)."""
+    different rewards (over 1000 frames they can: carracing/EXPERIMENTS.md)."""
     from carracing import model
 
     lines = []

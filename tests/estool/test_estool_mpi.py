@@ -70,10 +70,11 @@ def test_mpi_run_resumes_after_max_generations(tmp_path):
     log_dir = tmp_path / "log"
     first = _toy_train(log_dir, "-g", "5")
     assert first.returncode == 0, first.stderr
-    assert "launching:" in first.stdout and "2 worker process(es)" in first.stdout
+    assert "launching:" in first.stderr and "2 worker process(es)" in first.stderr  # diagnostics: stderr
+    assert "toy_sphere gen 5 avg" in first.stdout  # the results: stdout
     second = _toy_train(log_dir, "-g", "9")
     assert second.returncode == 0, second.stderr
-    assert "resuming from generation 5" in second.stdout
+    assert "resuming from generation 5" in second.stderr
     hist = _hist(log_dir)
     np.testing.assert_array_equal(hist[:, 0], np.arange(1, 10))
     # MPI workers, a restart in the middle: the same numbers as one uninterrupted local run
@@ -108,7 +109,7 @@ def test_mpi_run_resumes_after_sigkill(tmp_path):
     done = len(_hist(log_dir))
     resumed = _toy_train(log_dir, "-g", str(done + 3))
     assert resumed.returncode == 0, resumed.stderr
-    assert "resuming from generation" in resumed.stdout
+    assert "resuming from generation" in resumed.stderr
     hist = _hist(log_dir)
     np.testing.assert_array_equal(hist[:, 0], np.arange(1, done + 4))  # consecutive, no duplicates
     np.testing.assert_array_equal(hist[:, 2:], _reference(tmp_path, done + 3)[:, 2:])
@@ -126,3 +127,37 @@ def test_nan_reward_under_mpi_is_a_clear_error(tmp_path):
     result = _toy_train(tmp_path / "log", "-g", "3", "--nan", timeout=120)
     assert result.returncode == 2, result.stderr
     assert "error: worker rank 1: evaluate() returned reward nan for candidate 0" in result.stderr
+
+
+def test_hostfile_spreads_the_workers_like_several_machines(tmp_path):
+    """Through a hostfile of 'localhost:2' (two slots on one host, as a second machine would be
+    listed), the run gives the numbers of one uninterrupted local run."""
+    hostfile = tmp_path / "hosts"
+    hostfile.write_text("# one line per machine: host[:slots]\nlocalhost:2\n")
+    log_dir = tmp_path / "log"
+    i = COMMON.index("--num_procs")
+    cmd = [sys.executable, "-m", "estool.toy_train", *COMMON[:i], *COMMON[i + 2:],
+           "--hostfile", str(hostfile), "--log_dir", str(log_dir), "-g", "4"]
+    out = subprocess.run(cmd, cwd=REPO, env=_env(), capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    assert f"-f {hostfile}" in out.stdout + out.stderr  # handed to mpiexec
+    assert "2 worker process(es)" in out.stdout + out.stderr  # 1 + the file's 2 slots
+    np.testing.assert_array_equal(_hist(log_dir)[:, 2:], _reference(tmp_path, 4)[:, 2:])
+
+
+@pytest.mark.parametrize(("text", "slots"), [("a:4\nb\n", 5), ("# c\n\nlocalhost:2 # two\n", 2)])
+def test_hostfile_slots(tmp_path, text, slots):
+    (tmp_path / "h").write_text(text)
+    assert mpi.hostfile_slots(tmp_path / "h") == slots
+    assert TrainConfig(num_worker=64, hostfile=str(tmp_path / "h")).procs() == 1 + slots
+
+
+@pytest.mark.parametrize("text", ["", "# nothing\n", "a:0\n", "a:x\n", ":3\n"])
+def test_bad_hostfile_is_one_line(tmp_path, text):
+    from worldmodels.fileio import WorldModelsError
+
+    (tmp_path / "h").write_text(text)
+    with pytest.raises(WorldModelsError, match="hostfile"):
+        TrainConfig(hostfile=str(tmp_path / "h")).validate()
+    with pytest.raises(WorldModelsError, match="cannot read the hostfile"):
+        TrainConfig(hostfile=str(tmp_path / "missing")).validate()

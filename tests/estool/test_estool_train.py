@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import sys
 import types
 from pathlib import Path
@@ -47,10 +48,14 @@ def test_parse_args_defaults_and_original_flags():
     assert parse_args([]) == TrainConfig()
     assert parse_args([], TrainConfig(num_worker=32)).num_worker == 32  # an environment's own defaults
     cfg = parse_args(["-o", "ses", "-n", "8", "-t", "2", "--num_episode", "4", "--antithetic", "0", "--cap_time",
-                      "--retrain", "-s", "111", "-g", "7", "--fresh"])
+                      "1", "--retrain", "1", "-s", "111", "-g", "7", "--fresh"])
     assert (cfg.optimizer, cfg.num_worker, cfg.population, cfg.num_episode) == ("ses", 8, 16, 4)
     assert (cfg.antithetic, cfg.cap_time, cfg.retrain, cfg.seed_start, cfg.max_generations, cfg.fresh) == (
-        False, 2.0, True, 111, 7, True)
+        False, True, True, 111, 7, True)
+    assert parse_args(["--cap_time", "--retrain"]) == parse_args(["--cap_time", "1", "--retrain", "1"])
+    for flag in ("--cap_time", "--retrain"):  # the original took 0 or 1; any other value is refused
+        with pytest.raises(SystemExit):
+            parse_args([flag, "2"])
     assert cfg.eval_episodes == 64
     assert parse_args(["--popsize", "10", "--num_eval", "5"]).population == 10
     with pytest.raises(SystemExit):
@@ -121,14 +126,15 @@ def test_resume_continues_exactly(tmp_path, optimizer):
     assert json.loads(_files(whole).path("best").read_text()) == json.loads(_files(part).path("best").read_text())
 
 
-def test_resume_drops_generations_logged_after_the_checkpoint(tmp_path, capsys):
+def test_resume_drops_generations_logged_after_the_checkpoint(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="estool")
     cfg = _cfg(tmp_path, max_generations=3)
     run(cfg, "toy", DIM, _toy())
     files = _files(cfg)
     stale = _hist(cfg) + [[4, 0.0, 0, 0, 0, 0, 0, 0, 0]]  # as if killed between two writes
     files.path("hist").write_text(json.dumps(stale))
     run(_cfg(tmp_path, max_generations=5), "toy", DIM, _toy())
-    assert "resuming from generation 3" in capsys.readouterr().out
+    assert "resuming from generation 3" in caplog.text
     assert [r[0] for r in _hist(cfg)] == [1, 2, 3, 4, 5]
 
 
@@ -142,12 +148,13 @@ def test_fresh_moves_old_files_aside(tmp_path):
     assert any(name.startswith("toy.cma.3.6.es.pkl.bak-") for name in backups)
 
 
-def test_retrain_starts_from_existing_json(tmp_path):
+def test_init_from_starts_from_a_parameter_file(tmp_path):
     cfg = _cfg(tmp_path, optimizer="oes", max_generations=1)
     files = _files(cfg)
     files.path("json").parent.mkdir(parents=True)
     files.path("json").write_text(json.dumps([[0.5] * DIM]))
-    run(_cfg(tmp_path, optimizer="oes", max_generations=1, retrain=True), "toy", DIM, _toy())
+    run(_cfg(tmp_path, optimizer="oes", max_generations=1, init_from=str(files.path("json")), fresh=True), "toy",
+        DIM, _toy())  # a run's own json, read before --fresh moves it aside
     hist = _hist(cfg)
     assert hist[0][4] > -0.1  # candidates start near the optimum (0.5, ...), not at zero (-1.25)
 
@@ -173,7 +180,7 @@ def test_nan_fitness_is_a_clear_error(tmp_path):
         run(_cfg(tmp_path, max_generations=2), "toy", DIM, _toy(nan=True))
 
 
-def test_cap_time_caps_episodes_at_a_multiple_of_the_mean(tmp_path):
+def test_cap_time_caps_episodes_at_twice_the_mean_as_the_original(tmp_path):
     seen: list[tuple[int, bool]] = []
 
     class Recorder(ToyEvaluator):
@@ -181,15 +188,15 @@ def test_cap_time_caps_episodes_at_a_multiple_of_the_mean(tmp_path):
             seen.append((max_len, train_mode))
             return super().evaluate(params, seeds, max_len, train_mode)
 
-    run(_cfg(tmp_path, max_generations=4, cap_time=0.5), "toy", DIM, lambda: Recorder())
+    run(_cfg(tmp_path, max_generations=4, cap_time=True), "toy", DIM, lambda: Recorder())
     hist = _hist(_cfg(tmp_path))
     assert seen[0] == (0, True)  # no previous generation: no cap
-    assert seen[1][0] == int(np.ceil(0.5 * hist[0][7])) and seen[1][1]
+    assert seen[1][0] == 2 * int(hist[0][7] + 1.0) and seen[1][1]  # [orig train.py: 2*int(mean_time_step+1.0)]
     assert hist[2][8] <= seen[2][0]  # episodes really were cut
     assert seen[-1] == (0, False)  # evaluations of the mean are never capped
 
 
-def test_reset_to_best_moves_the_mean_back(tmp_path):
+def test_retrain_moves_the_mean_back_to_the_best_as_the_original(tmp_path):
     evals: list[float] = [0.0, -5.0]
 
     class Worse(ToyEvaluator):
@@ -197,20 +204,21 @@ def test_reset_to_best_moves_the_mean_back(tmp_path):
             rewards, steps = super().evaluate(params, seeds, max_len, train_mode)
             return (rewards if train_mode else np.full(rewards.shape, evals.pop(0))), steps
 
-    cfg = _cfg(tmp_path, optimizer="oes", max_generations=8, reset_to_best=True)
+    cfg = _cfg(tmp_path, optimizer="oes", max_generations=8, retrain=True)
     run(cfg, "toy", DIM, lambda: Worse())
     state = load_checkpoint(_files(cfg).checkpoint)
     np.testing.assert_array_equal(state.es.current_param(), state.best_eval_params)
     assert [row[1:] for row in state.eval_log] == [[0.0, 0.0], [-5.0, 0.0]]
 
 
-def test_ensure_mpi_falls_back_without_mpiexec(tmp_path, monkeypatch, capsys):
+def test_ensure_mpi_falls_back_without_mpiexec(tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
     mpi.ensure_mpi(3)  # returns: no mpiexec next to this "python"
-    assert "training in one process" in capsys.readouterr().err
+    assert "training in one process" in caplog.text and caplog.records[-1].levelname == "WARNING"
+    caplog.clear()
     monkeypatch.setenv(mpi.IN_MPI_MARKER, "1")
     mpi.ensure_mpi(3)  # already under MPI: returns silently
-    assert capsys.readouterr().err == ""
+    assert caplog.text == ""
 
 
 def test_relaunch_command(monkeypatch):

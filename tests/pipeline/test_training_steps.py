@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import logging
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,11 +41,24 @@ def _record(folder: Path) -> list[np.ndarray]:
     return episodes
 
 
+@contextlib.contextmanager
+def printed_and_logged(buf: io.StringIO) -> Iterator[None]:
+    """What a step prints (stdout) and logs (worldmodels' info lines: stderr in a script), in ``buf``."""
+    handler, logger = logging.StreamHandler(buf), logging.getLogger("worldmodels")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        with contextlib.redirect_stdout(buf):
+            yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    """Record 3 episodes, train V for 2 epochs, then ask for 3 (a resume); keep what was printed."""
-    import contextlib
-    import io
+    """Record 3 episodes, train V for 2 epochs, then ask for 3 (a resume); keep what was printed and logged."""
     root = tmp_path_factory.mktemp("steps")
     (root / "record").mkdir()
     episodes = _record(root / "record")
@@ -50,7 +67,7 @@ def trained(tmp_path_factory):
     logs = []
     for epochs in (2, 3, 3):
         buf = io.StringIO()
-        with contextlib.redirect_stdout(buf):
+        with printed_and_logged(buf):
             out = vae_train.train(replace(cfg, vae=replace(VAE_CFG, epochs=epochs)))
         state = json.loads((root / "tf_vae" / "checkpoint.json").read_text())
         logs.append((buf.getvalue(), {**state, "iterations": _saved_iterations(root / "tf_vae")}))
@@ -172,8 +189,6 @@ def test_vae_options_reach_the_config_and_bad_values_are_one_line_errors(tmp_pat
 
 
 def test_a_resumed_run_uses_its_own_learning_rate(trained, tmp_path):
-    import contextlib
-    import io
     import shutil
 
     import h5py

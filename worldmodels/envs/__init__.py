@@ -2,7 +2,8 @@
 
 ``make_env(name, **kwargs)`` imports an adapter only when it is asked for, so importing this
 package costs nothing and needs none of vizdoom, box2d or ale-py. Each entry names a factory
-as ``"module:function"``; the factory takes keyword options and returns a ``gymnasium.Env``.
+as ``"module:function"``; the factory takes keyword options and returns a ``gymnasium.Env``, built
+by ``gymnasium.make`` of its ``WorldModels/`` id (``registration.py`` lists the ids).
 """
 
 from __future__ import annotations

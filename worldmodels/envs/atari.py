@@ -24,7 +24,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import gymnasium as gym
@@ -166,9 +166,23 @@ def make(game: str = "Pong", render_mode: str | None = None, max_steps: int | No
     """Registry factory: ``make_env("atari", game="Breakout", max_steps=100)``.
 
     Keywords are ``AtariConfig`` fields; ``max_steps`` (agent steps) sets ``max_frames`` to
-    ``max_steps * frame_skip``. Returns gymnasium's ``AtariPreprocessing`` over ale-py's
-    ``AtariEnv`` with emulator frame skip 1 (so stickiness applies at every frame).
+    ``max_steps * frame_skip``. Returns gymnasium's ``AtariPreprocessing`` over ``StickyActions``
+    over ale-py's ``AtariEnv`` with emulator frame skip 1 (so stickiness applies at every frame),
+    built by ``gymnasium.make`` of ``WorldModels/Atari-v0`` without the env checker.
     """
+    from worldmodels.envs.registration import ATARI, make_registered
+
+    return make_registered(ATARI, game=game, render_mode=render_mode, max_steps=max_steps, **config)
+
+
+def make_from_config(cfg: AtariConfig, render_mode: str | None = None) -> gym.Env:
+    """``make`` of a whole ``AtariConfig`` (the atari scripts' way)."""
+    return make(render_mode=render_mode, **asdict(cfg))
+
+
+def build(game: str = "Pong", render_mode: str | None = None, max_steps: int | None = None,
+          **config: Any) -> gym.Env:
+    """``WorldModels/Atari-v0``'s entry point; keywords as ``make``'s."""
     try:
         cfg = replace(AtariConfig(game=game), **config)
     except TypeError as err:
@@ -177,10 +191,10 @@ def make(game: str = "Pong", render_mode: str | None = None, max_steps: int | No
         if max_steps < 1:
             raise WorldModelsError(f"max_steps must be >= 1, got {max_steps}")
         cfg = replace(cfg, max_frames=max_steps * cfg.frame_skip)
-    return make_from_config(cfg, render_mode=render_mode)
+    return _build(cfg, render_mode=render_mode)
 
 
-def make_from_config(cfg: AtariConfig, render_mode: str | None = None) -> gym.Env:
+def _build(cfg: AtariConfig, render_mode: str | None = None) -> gym.Env:
     import ale_py
     from ale_py.env import AtariEnv
     from gymnasium.wrappers import AtariPreprocessing

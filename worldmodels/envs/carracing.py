@@ -187,13 +187,37 @@ class CarRacingEnv(gym.Env):
 
 def make(render_mode: str | None = None, **config: Any) -> CarRacingEnv:
     """Registry factory: ``make_env("carracing", backend="fast", max_steps=1000)``; keywords are CarRacingConfig
-    fields."""
+    fields. Built by ``gymnasium.make`` of ``WorldModels/CarRacing-v0`` (``WorldModels/CarRacingEnvPool-v0`` for
+    ``backend="envpool"``), without the env checker: the game itself, with its ``spec``."""
+    from worldmodels.envs.registration import CARRACING, CARRACING_ENVPOOL, make_registered
+
+    return make_registered(CARRACING_ENVPOOL if config.get("backend") == "envpool" else CARRACING,
+                           render_mode=render_mode, **config)
+
+
+def build(render_mode: str | None = None, **config: Any) -> CarRacingEnv:
+    """``WorldModels/CarRacing-v0``'s entry point: gymnasium's game per seed (backend "fast" or "stock")."""
+    if config.get("backend") == "envpool":
+        raise WorldModelsError("WorldModels/CarRacing-v0 plays gymnasium's tracks, got backend='envpool'; "
+                               "EnvPool's game is WorldModels/CarRacingEnvPool-v0")
+    return CarRacingEnv(_config(config), render_mode=render_mode)
+
+
+def build_envpool(render_mode: str | None = None, **config: Any) -> CarRacingEnv:
+    """``WorldModels/CarRacingEnvPool-v0``'s entry point: EnvPool's game (other tracks per seed: training only)."""
+    backend = config.pop("backend", "envpool")
+    if backend != "envpool":
+        raise WorldModelsError(f"WorldModels/CarRacingEnvPool-v0 plays EnvPool's game, got backend={backend!r}; "
+                               "gymnasium's is WorldModels/CarRacing-v0")
+    return CarRacingEnv(_config({**config, "backend": "envpool"}), render_mode=render_mode)
+
+
+def _config(config: dict[str, Any]) -> CarRacingConfig:
     try:
-        cfg = replace(CarRacingConfig(), **config)
+        return replace(CarRacingConfig(), **config)
     except TypeError as err:
         raise WorldModelsError(f"bad CarRacing option ({err}); fields: {list(CarRacingConfig.__dataclass_fields__)}"
                                ) from err
-    return CarRacingEnv(cfg, render_mode=render_mode)
 
 
 def keyboard_action(left: bool, right: bool, up: bool, down: bool) -> np.ndarray:

@@ -160,7 +160,16 @@ def make_game(config: DoomConfig, visible: bool = False, mode: vzd.Mode = vzd.Mo
 
 
 def make(render_mode: str | None = None, **config: Any) -> DoomTakeCoverEnv:
-    """Registry factory: ``make_env("doom", resolution="640x480")``; keywords are DoomConfig fields."""
+    """Registry factory: ``make_env("doom", resolution="640x480")``; keywords are DoomConfig fields. Built by
+    ``gymnasium.make`` of ``WorldModels/DoomTakeCover-v0`` without the env checker: the game itself, with its
+    ``spec``."""
+    from worldmodels.envs.registration import DOOM, make_registered
+
+    return make_registered(DOOM, render_mode=render_mode, **config)
+
+
+def build(render_mode: str | None = None, **config: Any) -> DoomTakeCoverEnv:
+    """``WorldModels/DoomTakeCover-v0``'s entry point; keywords are DoomConfig fields."""
     try:
         cfg = replace(DoomConfig(), **config)
     except TypeError as err:

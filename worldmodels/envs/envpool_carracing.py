@@ -163,6 +163,8 @@ class EnvPoolCarRacingVector:
     costs ~600 us a game step against ~780 us one game at a time (measured, one core: EnvPool hands
     each call to its worker thread). Frames are cropped and resized as ``CarRacingEnv`` does;
     episodes end at a termination or after ``max_steps`` steps; an ended game is never stepped again.
+    Built directly, not by ``gymnasium.make``: it is no ``gymnasium.Env`` (nor a gymnasium ``VectorEnv``:
+    its games are never auto-reset, and ``step`` takes the ids of the games it moves).
     """
 
     def __init__(self, max_steps: int = 1000, keep_rows: int = 84, obs_size: int = 64,

@@ -1,7 +1,7 @@
 """A faster gymnasium ``CarRacing`` whose frames, rewards and terminations are bit-identical.
 
 Where stock ``CarRacing`` spends its step (profiled under load on the 2-core development
-machine, 300 steps, README of carracing/): about two thirds in Python — ``_render_road``
+machine, 300 steps, carracing/EXPERIMENTS.md): about two thirds in Python — ``_render_road``
 transforms all ~400 grass patches and ~300-600 road / kerb polygons vertex by vertex with
 ``pygame.math.Vector2.rotate_rad`` and tests each against a loose on-screen box — and the rest
 in C: filling the visible polygons at 1000x800 (``WINDOW_W x WINDOW_H``), flipping that surface,

@@ -12,36 +12,21 @@ episode k uses seed S + k, so a seed fixes the whole evaluation (the original ig
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from worldmodels.config import DreamConfig, EnvSpec
+from worldmodels.config import DreamConfig, EnvSpec, ModelFiles
 from worldmodels.fileio import WorldModelsError
 from worldmodels.formats import read_controller, read_initial_z
 from worldmodels.onnx_encoder import add_encoder_argument
 from worldmodels.play import has_display
 
-
-@dataclass(frozen=True)
-class ModelFiles:
-    """The shipped (or freshly trained) V, M, initial z and controller an environment plays with."""
-
-    vae: Path
-    rnn: Path
-    initial_z: Path
-    controller: Path
-
-    @classmethod
-    def in_folder(cls, folder: Path, controller: str) -> ModelFiles:
-        """The layout ship.py writes: vae.npz, rnn.npz, initial_z.json and the controller file
-        ``controller``, all in ``folder``."""
-        folder = Path(folder)
-        return cls(vae=folder / "vae.npz", rnn=folder / "rnn.npz", initial_z=folder / "initial_z.json",
-                   controller=folder / controller)
+logger = logging.getLogger(__name__)
 
 
 MODEL_FILES = ("vae", "rnn", "initial_z")
@@ -185,7 +170,7 @@ def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., object]
         from worldmodels.video import write_video
         write_video(frames, video, fps=30, scale=1 if frames[0].shape[0] > 100 else 4)
         print(f"video: {video}")
-    print(f"{episodes} episodes in {time.time() - start:.1f} s ({int(steps.sum())} steps)")
+    logger.info("%d episodes in %.1f s (%d steps)", episodes, time.time() - start, int(steps.sum()))
     print(summary_line(args.seed, rewards))
     return rewards
 

@@ -7,23 +7,26 @@ the environment folder itself.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+logger = logging.getLogger(__name__)
+
 
 def run_steps(script_dir: Path, steps: list[list[str]], workdir_var: str, work: Path) -> None:
     """Run ``python script_dir/<step[0]> <step[1:]>`` for each step, stopping at the first failure."""
     work.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, workdir_var: str(work), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {**os.environ, workdir_var: str(work)}  # each step's cli_main quiets TensorFlow
     start = time.time()
     for cmd in steps:
         t = time.time()
-        print(f"$ python {' '.join(cmd)}", flush=True)
+        logger.info("$ python %s", " ".join(cmd))
         result = subprocess.run([sys.executable, str(script_dir / cmd[0]), *cmd[1:]], env=env, cwd=work)
         if result.returncode != 0:
             sys.exit(f"miniature pipeline: step {cmd[0]} failed with exit code {result.returncode}")
-        print(f"  ({time.time() - t:.0f} s)", flush=True)
+        logger.info("  (%.0f s)", time.time() - t)
     print(f"miniature pipeline done in {time.time() - start:.0f} s; outputs in {work}")

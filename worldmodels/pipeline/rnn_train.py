@@ -11,7 +11,7 @@ z is re-sampled from (mu, logvar) for every batch [orig], never taken as mu.
 from __future__ import annotations
 
 import argparse
-import os
+import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -22,6 +22,9 @@ import numpy as np
 from worldmodels.config import EnvSpec, RNNConfig
 from worldmodels.data import Series
 from worldmodels.fileio import WorldModelsError
+from worldmodels.logs import tensorflow_startup_hidden
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -158,12 +161,12 @@ def config_from_args(args: argparse.Namespace, defaults: RNNTrainConfig) -> RNNT
 
 
 def train(cfg: RNNTrainConfig) -> Path:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is imported, below
     series = Series.load(cfg.series_path, step_hint="series.py")
     data = SequenceBatches(series, cfg.rnn, seed=cfg.seed)
     steps = cfg.steps_per_epoch or data.steps_per_epoch()
 
-    import keras
+    with tensorflow_startup_hidden():  # TF_CPP_MIN_LOG_LEVEL is set by cli_main (worldmodels.logs)
+        import keras
 
     from worldmodels import keras_mdnrnn
     from worldmodels.pipeline import training
@@ -182,10 +185,11 @@ def train(cfg: RNNTrainConfig) -> Path:
         keras_mdnrnn.get_weights(model).save(out, cfg.rnn)
 
     if done >= cfg.epochs:
-        print(f"M already trained for {done} epochs ({out}); pass --fresh to retrain")
+        logger.info("M already trained for %d epochs (%s); pass --fresh to retrain", done, out)
         return out
-    print(f"M: {len(series.episode_lengths)} episodes, {len(series.mu)} frames; {steps} batches of "
-          f"{cfg.rnn.batch_size} x {cfg.rnn.seq_len} per epoch, epochs {done + 1}..{cfg.epochs}")
+    logger.info("M: %d episodes, %d frames; %d batches of %d x %d per epoch, epochs %d..%d",
+                len(series.episode_lengths), len(series.mu), steps, cfg.rnn.batch_size, cfg.rnn.seq_len, done + 1,
+                cfg.epochs)
     start = time.time()
     model.fit(data.epochs(), steps_per_epoch=steps, epochs=cfg.epochs, initial_epoch=done,
               callbacks=training.callbacks(cfg.out_dir, export, steps, cfg.tensorboard), verbose=2)

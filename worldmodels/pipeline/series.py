@@ -8,6 +8,7 @@ the numpy forward pass); no TensorFlow.
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ from worldmodels.fileio import WorldModelsError
 from worldmodels.formats import write_initial_z
 from worldmodels.onnx_encoder import DEFAULT_ENCODER, add_encoder_argument
 from worldmodels.vae import NumpyVAE, load_weights
+
+logger = logging.getLogger(__name__)
 
 INITIAL_Z_EPISODES = 1000  # [orig] initial_z.json holds the first frames of 1000 episodes
 
@@ -82,7 +85,7 @@ def run(cfg: SeriesConfig) -> Series:
         try:
             ep = load_episode(path, keys=("obs", "action"))
         except WorldModelsError as err:
-            print(f"warning: skipping {err}")
+            logger.warning("skipping %s", err)
             skipped.append(path)
             continue
         with np.load(path) as data:

@@ -12,10 +12,9 @@ import shutil
 import time
 from pathlib import Path
 
-from worldmodels.config import EnvSpec
+from worldmodels.config import EnvSpec, ModelFiles
 from worldmodels.fileio import WorldModelsError
 from worldmodels.mdnrnn import RNNWeights
-from worldmodels.pipeline.evaluate import ModelFiles
 from worldmodels.vae import load_weights, save_weights
 
 

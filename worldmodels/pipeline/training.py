@@ -8,7 +8,7 @@ state (Adam's moments, saved with the weights) and its step counter (learning-ra
 
 from __future__ import annotations
 
-import os
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,9 +16,7 @@ import keras
 
 from worldmodels.fileio import atomic_path, atomic_write_json, read_json
 
-
-def silence_tensorflow() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+logger = logging.getLogger(__name__)
 
 
 class EpochCheckpoint(keras.callbacks.Callback):
@@ -45,7 +43,7 @@ def resume_epoch(model: keras.Model, out_dir: Path, steps_per_epoch: int, fresh:
     done = int(read_json(state_path, "training checkpoint")["epochs_done"])
     model.load_weights(weights_path)
     model.optimizer.iterations.assign(done * steps_per_epoch)
-    print(f"resuming from {weights_path} after epoch {done}")
+    logger.info("resuming from %s after epoch %d", weights_path, done)
     return done
 
 

@@ -4,7 +4,7 @@ For every frame of the chosen episodes V encodes the frame, decodes its mu and t
 is summed over all pixels and channels in [0, 1] (the reconstruction term of the original's loss
 [orig vae.py], without KL or our foreground weight); the mean over frames is printed. Point
 ``--record_dir`` at episodes V was not trained on for a held-out figure, e.g. at EnvPool's and at
-gymnasium's CarRacing frames to compare the two renderers (carracing/README.md).
+gymnasium's CarRacing frames to compare the two renderers (carracing/EXPERIMENTS.md).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ budget is set by ``max_frames`` (frames per epoch) and ``epochs``; see each envi
 from __future__ import annotations
 
 import argparse
-import os
+import logging
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -17,7 +17,10 @@ import numpy as np
 from worldmodels.config import EnvSpec, VAEConfig
 from worldmodels.data import FrameStream, list_episodes
 from worldmodels.fileio import WorldModelsError
+from worldmodels.logs import tensorflow_startup_hidden
 from worldmodels.vae import IMAGE_SIZE, mean_frame, save_weights
+
+logger = logging.getLogger(__name__)
 
 MEAN_FRAME_FRAMES = 50_000  # frames averaged for VAEConfig.mean_frame (a 64x64 mean settles well before)
 
@@ -98,7 +101,7 @@ def readable_episodes(files: list[Path]) -> tuple[list[Path], int]:
             total += episode_length(f)
             good.append(f)
         except WorldModelsError as err:
-            print(f"warning: skipping {err}")
+            logger.warning("skipping %s", err)
     return good, total
 
 
@@ -111,7 +114,6 @@ def data_mean_frame(files: list[Path], batch_size: int, seed: int, max_frames: i
 
 def train(cfg: VAETrainConfig) -> Path:
     """Train (resuming when a checkpoint exists) and return the path of ``vae.npz``."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is imported, below
     files = list_episodes(cfg.record_dir, step_hint="extract.py (or extract.bash)")
     start_weights = None
     if cfg.init_from is not None:  # read before TensorFlow loads: a wrong file is one line at once
@@ -126,7 +128,8 @@ def train(cfg: VAETrainConfig) -> Path:
         raise WorldModelsError(f"only {total} frames in {cfg.record_dir}: need at least one batch of "
                                f"{cfg.vae.batch_size}; extract more episodes")
 
-    import keras
+    with tensorflow_startup_hidden():  # TF_CPP_MIN_LOG_LEVEL is set by cli_main (worldmodels.logs)
+        import keras
 
     from worldmodels import keras_vae
     from worldmodels.pipeline import training
@@ -140,7 +143,7 @@ def train(cfg: VAETrainConfig) -> Path:
     done = training.resume_epoch(model, cfg.out_dir, steps, cfg.fresh)
     if start_weights is not None and done == 0:
         keras_vae.set_weights(encoder, decoder, start_weights)
-        print(f"V starts from {cfg.init_from}")
+        logger.info("V starts from %s", cfg.init_from)
     elif cfg.vae.mean_frame and done == 0:  # a resumed run has m in its checkpoint
         keras_vae.set_mean_frame(encoder, decoder, data_mean_frame(files, cfg.vae.batch_size, cfg.seed))
     model.optimizer.learning_rate = cfg.vae.learning_rate  # this run's, not the checkpoint's
@@ -150,7 +153,7 @@ def train(cfg: VAETrainConfig) -> Path:
         save_weights(out, keras_vae.get_weights(encoder, decoder), cfg.vae)
 
     if done >= cfg.vae.epochs:
-        print(f"V already trained for {done} epochs ({out}); pass --fresh to retrain")
+        logger.info("V already trained for %d epochs (%s); pass --fresh to retrain", done, out)
         return out
     stream = FrameStream(files, cfg.vae.batch_size, cfg.pool_episodes, max_frames=per_epoch, seed=cfg.seed + done)
 
@@ -161,8 +164,8 @@ def train(cfg: VAETrainConfig) -> Path:
                 assert x.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE, cfg.vae.channels), x.shape
                 yield x, x
 
-    print(f"V: {len(files)} episodes, {total} frames; {steps} batches of {cfg.vae.batch_size} per epoch, "
-          f"epochs {done + 1}..{cfg.vae.epochs}")
+    logger.info("V: %d episodes, %d frames; %d batches of %d per epoch, epochs %d..%d", len(files), total, steps,
+                cfg.vae.batch_size, done + 1, cfg.vae.epochs)
     start = time.time()
     model.fit(batches(), steps_per_epoch=steps, epochs=cfg.vae.epochs, initial_epoch=done,
               callbacks=training.callbacks(cfg.out_dir, export, steps, cfg.tensorboard), verbose=2)

@@ -1,0 +1,83 @@
+"""The shape of the code: no import circles in the core, the core never imports an environment
+folder, environment configs never load the command-line runner."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORE = ("worldmodels", "estool")
+ENV_FOLDERS = ("carracing", "doomrnn", "atari", "binpacking")
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(REPO).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, at the top or inside a function (a lazy import is still an edge)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names}  # `from pkg import module`
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    files = {_module_name(p): p for package in CORE for p in (REPO / package).rglob("*.py")}
+    return {name: {m for m in _imports(path) if m in files and m != name} for name, path in files.items()}
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt):] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (found := visit(start)):
+            return found
+    return None
+
+
+def test_no_import_circle_in_the_core():
+    graph = _graph()
+    # a package's __init__ importing its own modules is not a circle of concerns
+    graph = {m: {d for d in deps if not (m.startswith(d + ".") and "." in m)} for m, deps in graph.items()}
+    cycle = _cycle(graph)
+    assert cycle is None, "import circle: " + " -> ".join(cycle or [])
+
+
+def test_the_core_never_imports_an_environment_folder():
+    offenders = {f"{_module_name(p)} imports {m}" for package in CORE for p in (REPO / package).rglob("*.py")
+                 for m in _imports(p) if m.split(".")[0] in ENV_FOLDERS}
+    assert not offenders, sorted(offenders)
+
+
+@pytest.mark.parametrize("env", ENV_FOLDERS)
+def test_an_environment_config_does_not_load_the_command_line_runner(env):
+    code = (f"import sys; import {env}.config; "
+            "bad = [m for m in sys.modules if m.startswith('worldmodels.pipeline') or m in ('tensorflow', 'keras')]; "
+            "print(bad)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]", f"{env}.config loads {out.stdout.strip()}"
