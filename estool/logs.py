@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from estool.es import Optimizer
-from worldmodels.fileio import WorldModelsError, atomic_path, atomic_write_json, read_json
+from estool.files import UsageError, atomic_path, atomic_write_json, read_json
 
 logger = logging.getLogger(__name__)
 
@@ -135,10 +135,10 @@ def read_checkpoint_header(path: str | Path) -> dict[str, Any] | None:
     try:
         header = json.loads(first)
     except ValueError as err:
-        raise WorldModelsError(f"checkpoint {path} has a corrupt header ({err}); "
+        raise UsageError(f"checkpoint {path} has a corrupt header ({err}); "
                                "re-run with --fresh to start over") from err
     if not isinstance(header, dict) or header.get("format") != _MAGIC:
-        raise WorldModelsError(f"{path} is not an estool checkpoint; re-run with --fresh to start over")
+        raise UsageError(f"{path} is not an estool checkpoint; re-run with --fresh to start over")
     return header
 
 
@@ -148,7 +148,7 @@ def load_checkpoint(path: Path) -> TrainState:
         header = read_checkpoint_header(path)
         data = Path(path).read_bytes()
     except OSError as err:
-        raise WorldModelsError(f"checkpoint {path} is unreadable ({err}); re-run with --fresh to start over") from err
+        raise UsageError(f"checkpoint {path} is unreadable ({err}); re-run with --fresh to start over") from err
     fresh = "re-run with --fresh to start over (the old files are moved aside, not deleted)"
     if header is None:
         written, version, payload = {}, 1, data
@@ -156,7 +156,7 @@ def load_checkpoint(path: Path) -> TrainState:
         written, version = header.get("libraries", {}), header.get("version")
         payload = data[data.index(b"\n") + 1:]
     if version not in (1, CHECKPOINT_VERSION):
-        raise WorldModelsError(f"checkpoint {path} has format version {version}; this estool reads versions 1 and "
+        raise UsageError(f"checkpoint {path} has format version {version}; this estool reads versions 1 and "
                                f"{CHECKPOINT_VERSION}: use the estool that wrote it, or {fresh}")
     here = library_versions()
     differ = {k: (v, here.get(k)) for k, v in written.items() if here.get(k) != v}
@@ -165,13 +165,13 @@ def load_checkpoint(path: Path) -> TrainState:
     except Exception as err:  # any unpickling failure means the same to the user
         if differ:
             pins = " ".join(f"'{k}=={v}'" for k, (v, _) in differ.items() if k != "python")
-            raise WorldModelsError(
+            raise UsageError(
                 f"checkpoint {path} was written with {_versions_text(written)} and cannot be read with "
                 f"{_versions_text(here)} ({type(err).__name__}: {err}); install the versions that wrote it "
                 f"(pip install {pins}) to resume, or {fresh}") from err
-        raise WorldModelsError(f"checkpoint {path} is unreadable ({type(err).__name__}: {err}); {fresh}") from err
+        raise UsageError(f"checkpoint {path} is unreadable ({type(err).__name__}: {err}); {fresh}") from err
     if not isinstance(state, TrainState) or state.version not in (1, CHECKPOINT_VERSION):
-        raise WorldModelsError(f"checkpoint {path} is not an estool training state; {fresh}")
+        raise UsageError(f"checkpoint {path} is not an estool training state; {fresh}")
     if differ:
         logger.warning("checkpoint %s was written with %s; resuming with %s", path, _versions_text(written),
                        _versions_text(here))
@@ -201,11 +201,11 @@ def load_params(path: str | Path, num_params: int | None = None) -> np.ndarray:
     try:
         params = np.asarray(data, dtype=np.float64)
     except (TypeError, ValueError) as err:
-        raise WorldModelsError(f"{path} does not hold a list of parameters ({err})") from err
+        raise UsageError(f"{path} does not hold a list of parameters ({err})") from err
     if params.ndim != 1 or not np.all(np.isfinite(params)):
-        raise WorldModelsError(f"{path} does not hold a flat list of finite parameters (shape {params.shape})")
+        raise UsageError(f"{path} does not hold a flat list of finite parameters (shape {params.shape})")
     if num_params is not None and params.size != num_params:
-        raise WorldModelsError(f"{path} holds {params.size} parameters, expected {num_params}")
+        raise UsageError(f"{path} holds {params.size} parameters, expected {num_params}")
     return params
 
 

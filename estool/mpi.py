@@ -13,10 +13,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from worldmodels.fileio import WorldModelsError
-from worldmodels.threads import ONE_THREAD
+from estool.files import UsageError
 
 logger = logging.getLogger(__name__)
+
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+"""Environment of a worker process: one BLAS / OpenMP thread [orig train.py mpi_fork]; onnxruntime's
+intra-op threads follow OMP_NUM_THREADS. ``worldmodels.threads`` uses the same for every script."""
 
 IN_MPI_MARKER = "WORLDMODELS_IN_MPI"
 """Set in the environment of a re-launched job, so it never re-launches itself again."""
@@ -61,7 +64,7 @@ def hostfile_slots(path: str | Path) -> int:
     try:
         lines = Path(path).read_text().splitlines()
     except OSError as err:
-        raise WorldModelsError(f"cannot read the hostfile {path} ({err.strerror}); give an existing file") from err
+        raise UsageError(f"cannot read the hostfile {path} ({err.strerror}); give an existing file") from err
     total = 0
     for number, line in enumerate(lines, 1):
         entry = line.split("#", 1)[0].strip()
@@ -69,10 +72,10 @@ def hostfile_slots(path: str | Path) -> int:
             continue
         host, _, slots = entry.partition(":")
         if not host or (slots and not (slots.isdigit() and int(slots) > 0)):
-            raise WorldModelsError(f"hostfile {path} line {number}: expected 'host' or 'host:slots', got {line!r}")
+            raise UsageError(f"hostfile {path} line {number}: expected 'host' or 'host:slots', got {line!r}")
         total += int(slots) if slots else 1
     if total == 0:
-        raise WorldModelsError(f"hostfile {path} names no host")
+        raise UsageError(f"hostfile {path} names no host")
     return total
 
 

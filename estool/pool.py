@@ -17,8 +17,8 @@ from typing import Any, NoReturn, Protocol
 
 import numpy as np
 
+from estool.files import UsageError
 from estool.mpi import poll_recv
-from worldmodels.fileio import WorldModelsError
 
 logger = logging.getLogger(__name__)
 
@@ -53,14 +53,14 @@ def check_output(rewards: Any, steps: Any, n: int, episodes: int, who: str,
     rewards = np.asarray(rewards, dtype=np.float64)
     steps = np.asarray(steps)
     if rewards.shape != (n, episodes) or steps.shape != (n, episodes):
-        raise WorldModelsError(
+        raise UsageError(
             f"{who}: evaluate() returned rewards {rewards.shape} and steps {steps.shape}, expected ({n}, {episodes})"
         )
     bad = np.argwhere(~np.isfinite(rewards))
     if len(bad):
         i, j = bad[0]
         cand = i if rows is None else int(rows[i])
-        raise WorldModelsError(
+        raise UsageError(
             f"{who}: evaluate() returned reward {rewards[i, j]} for candidate {cand}, episode {j} "
             f"({len(bad)} non-finite rewards in all)"
         )

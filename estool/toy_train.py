@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from estool import mpi
+from estool.cli import cli_main
 from estool.toy import PROBLEMS, ToyEvaluator, ToyProblem
 from estool.train import TrainConfig, build_parser, config_from_args, launch
-from worldmodels.fileio import cli_main
 
 DEFAULTS = TrainConfig(num_worker=8, num_episode=4, eval_steps=10)
 """Small enough for a laptop: population 8, 4 episodes per candidate."""

@@ -27,9 +27,9 @@ import numpy as np
 
 from estool import mpi
 from estool.es import OPTIMIZER_NAMES, make_optimizer
+from estool.files import UsageError
 from estool.logs import RunFiles, TrainState, hist_row, load_checkpoint, load_params, save_checkpoint, write_logs
 from estool.pool import LocalPool, MakeEvaluator, MPIPool, worker_loop
-from worldmodels.fileio import WorldModelsError
 
 logger = logging.getLogger(__name__)
 
@@ -111,19 +111,19 @@ class TrainConfig:
     def validate(self) -> None:
         for name in ("num_worker", "num_worker_trial", "num_episode"):
             if getattr(self, name) < 1:
-                raise WorldModelsError(f"--{name} must be >= 1, got {getattr(self, name)}")
+                raise UsageError(f"--{name} must be >= 1, got {getattr(self, name)}")
         for name in ("popsize", "eval_steps", "num_eval", "seed_start", "max_generations", "num_procs",
                      "weight_decay"):
             if getattr(self, name) < 0:
-                raise WorldModelsError(f"--{name} must be >= 0, got {getattr(self, name)}")
+                raise UsageError(f"--{name} must be >= 0, got {getattr(self, name)}")
         if self.population < 2:
-            raise WorldModelsError(f"population must be >= 2, got {self.population}")
+            raise UsageError(f"population must be >= 2, got {self.population}")
         if not self.sigma_init > 0:
-            raise WorldModelsError(f"--sigma_init must be > 0, got {self.sigma_init}")
+            raise UsageError(f"--sigma_init must be > 0, got {self.sigma_init}")
         if self.hostfile:
             mpi.hostfile_slots(self.hostfile)  # exists and parses
         if self.optimizer.lower() not in OPTIMIZER_NAMES:
-            raise WorldModelsError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZER_NAMES)}")
+            raise UsageError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZER_NAMES)}")
 
 
 # ----------------------------------------------------------------------------- command line
@@ -238,7 +238,7 @@ def run(cfg: TrainConfig, env_name: str, num_params: int, make_evaluator: MakeEv
         _coordinate(cfg, env_name, num_params, pool, start_mean)
     except KeyboardInterrupt:  # every rank got the SIGINT; the checkpoint is complete
         raise
-    except WorldModelsError:
+    except UsageError:
         if isinstance(pool, MPIPool):
             pool.close()  # raised between generations, when workers are idle: let them exit
         raise
@@ -258,7 +258,7 @@ def _start_state(cfg: TrainConfig, num_params: int, files: RunFiles, start_mean:
     if start_mean is not None:
         start_mu = np.asarray(start_mean, np.float64)
         if start_mu.shape != (num_params,):
-            raise WorldModelsError(f"the start mean has shape {start_mu.shape}, expected ({num_params},)")
+            raise UsageError(f"the start mean has shape {start_mu.shape}, expected ({num_params},)")
         start_from = cfg.init_from or start_from
     elif cfg.init_from and (cfg.fresh or not files.checkpoint.exists()):
         start_from = cfg.init_from
@@ -269,7 +269,7 @@ def _start_state(cfg: TrainConfig, num_params: int, files: RunFiles, start_mean:
     if files.checkpoint.exists():
         state = load_checkpoint(files.checkpoint)
         if (state.num_params, state.popsize) != (num_params, cfg.population):
-            raise WorldModelsError(
+            raise UsageError(
                 f"checkpoint {files.checkpoint} is for {state.num_params} params and popsize {state.popsize}, "
                 f"not {num_params} and {cfg.population}; re-run with --fresh to start over")
         logger.info("resuming from generation %d", state.generation)
@@ -279,7 +279,7 @@ def _start_state(cfg: TrainConfig, num_params: int, files: RunFiles, start_mean:
                             sigma_decay=cfg.sigma_decay, weight_decay=cfg.weight_decay,
                             antithetic=cfg.antithetic, seed=cfg.seed_start)
     except ValueError as err:
-        raise WorldModelsError(str(err)) from err
+        raise UsageError(str(err)) from err
     if start_mu is not None:
         es.set_mu(start_mu)
         logger.info("starting the mean from %s", start_from)

@@ -81,3 +81,43 @@ def test_an_environment_config_does_not_load_the_command_line_runner(env):
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]", f"{env}.config loads {out.stdout.strip()}"
+
+
+def test_estool_stands_alone():
+    """estool imports nothing of worldmodels (as the original's estool stood alone) ..."""
+    offenders = {f"{_module_name(p)} imports {m}" for p in (REPO / "estool").rglob("*.py") for m in _imports(p)
+                 if m.split(".")[0] == "worldmodels"}
+    assert not offenders, sorted(offenders)
+
+
+def test_estool_trains_with_worldmodels_unimportable(tmp_path):
+    """... and trains (a toy problem, logs and checkpoint) in a process where worldmodels cannot load."""
+    code = ("import sys; sys.modules['worldmodels'] = None\n"
+            "from estool.toy_train import main\n"
+            f"main(['-n', '4', '-e', '1', '-g', '2', '--dim', '3', '--num_procs', '1', '--log_dir', {str(tmp_path)!r}])\n"
+            "assert not any(m.startswith('worldmodels') and sys.modules[m] for m in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "gen 2" in out.stdout and (tmp_path / "toy_sphere.cma.1.4.es.pkl").is_file()
+
+
+def test_importing_the_core_changes_nothing_in_the_process():
+    """Nothing of ours runs at import time: no umask or environment change when every core module is
+    imported (after the libraries they import, some of which set variables of their own)."""
+    third_party = sorted({m.split(".")[0] for package in CORE for p in (REPO / package).rglob("*.py")
+                          for m in _imports(p)} - set(CORE) - set(sys.stdlib_module_names) - {"__future__"})
+    code = ("import os, sys, pkgutil, importlib, contextlib\n"
+            f"for name in {third_party!r}:\n"
+            "    with contextlib.suppress(ImportError):\n"
+            "        importlib.import_module(name)\n"
+            "env = dict(os.environ); os.umask(0o027); calls = []; real_umask = os.umask\n"
+            "os.umask = lambda mask: calls.append(mask) or real_umask(mask)\n"
+            "import worldmodels, estool\n"
+            "for pkg in (worldmodels, estool):\n"
+            "    for m in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
+            "        importlib.import_module(m.name)\n"
+            "changed = {k for k in set(env) | set(os.environ) if env.get(k) != os.environ.get(k)}\n"
+            "print(sorted(changed), calls)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[] []", out.stdout  # no variable set, umask never touched

@@ -1,5 +1,8 @@
 """Logging of every command line: results on stdout, diagnostics on stderr, ``-q`` / ``-v``.
 
+The generic plumbing is ``estool.cli`` (estool stands alone); this module adds our packages'
+names and hides TensorFlow's start-up logs.
+
 A script prints its results (``seed S average_reward X stdev Y``, the ES's line per generation,
 tables, the path it wrote) on stdout; everything else (progress notes, warnings) goes through its
 module's ``logger = logging.getLogger(__name__)`` to stderr, one short line each:
@@ -14,7 +17,6 @@ the command line (``split_logging_arguments``) and calls ``setup_logging`` befor
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import logging
 import os
@@ -22,6 +24,17 @@ import re
 import sys
 import tempfile
 from collections.abc import Iterator
+
+from estool import cli as estool_cli
+from estool.cli import (  # noqa: F401  (re-exported)
+    LEVELS,
+    QUIET,
+    VERBOSE,
+    add_logging_arguments,
+    asks_for_help,
+    logging_help,
+    split_logging_arguments,
+)
 
 OWN_PACKAGES = ("__main__", "worldmodels", "estool", "carracing", "doomrnn", "atari", "binpacking")
 """Loggers that follow -q / -v; any other library's only shows warnings (info lines with -v)."""
@@ -38,95 +51,10 @@ absl's "before InitializeLog" warning and oneDNN's info line (I0000 ... port.cc:
 operations are on ...). TF_ENABLE_ONEDNN_OPTS=0 would silence it too, but also changes the kernels."""
 
 
-QUIET = ("-q", "--quiet")
-VERBOSE = ("-v", "--verbose")
-LEVELS = {**dict.fromkeys(QUIET, logging.WARNING), **dict.fromkeys(VERBOSE, logging.DEBUG)}
-"""The logging level each flag asks for; INFO without one."""
-
-
-def add_logging_arguments(parser: argparse.ArgumentParser) -> None:
-    """``-q/--quiet`` and ``-v/--verbose`` (exclusive), stored as the logging level ``log_level``."""
-    group = parser.add_argument_group("logging (every script)").add_mutually_exclusive_group()
-    group.add_argument(*QUIET, dest="log_level", action="store_const", const=LEVELS[QUIET[0]],
-                       default=logging.INFO, help="stderr: only warnings and errors")
-    group.add_argument(*VERBOSE, dest="log_level", action="store_const", const=LEVELS[VERBOSE[0]],
-                       help="stderr: debug lines too, and TensorFlow's start-up logs")
-
-
-def _logging_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
-    add_logging_arguments(parser)
-    return parser
-
-
-def split_logging_arguments(argv: list[str]) -> tuple[int, list[str]]:
-    """Take ``-q`` / ``-v`` out of ``argv`` (not after a ``--``): (the level they ask for, the rest)."""
-    cut = argv.index("--") if "--" in argv else len(argv)
-    found = {LEVELS[arg] for arg in argv[:cut] if arg in LEVELS}
-    if len(found) > 1:
-        _logging_parser().error("-q/--quiet and -v/--verbose exclude each other")
-    rest = [arg for arg in argv[:cut] if arg not in LEVELS] + argv[cut:]
-    return (found.pop() if found else logging.INFO), rest
-
-
-def logging_help() -> str:
-    """The help text of the logging options, as ``--help`` shows them after the script's own."""
-    text = _logging_parser().format_help()
-    return "\n" + text[text.index("\n\n") + 2:]  # a blank line, then the group without the usage line
-
-
-def asks_for_help(argv: list[str]) -> bool:
-    cut = argv.index("--") if "--" in argv else len(argv)
-    return any(arg in ("-h", "--help") for arg in argv[:cut])
-
-
-class _StderrHandler(logging.StreamHandler):
-    """Writes to whatever ``sys.stderr`` is at the time of the record (tests swap it), through
-    ``tqdm.write`` once tqdm is loaded so that a line never lands in the middle of a progress bar."""
-
-    def __init__(self) -> None:
-        super().__init__(sys.stderr)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        tqdm = sys.modules.get("tqdm")
-        if tqdm is None:
-            super().emit(record)
-            return
-        try:
-            tqdm.tqdm.write(self.format(record), file=self.stream)
-        except Exception:  # as logging does: report, never raise
-            self.handleError(record)
-
-    @property
-    def stream(self):  # type: ignore[override]
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, value) -> None:
-        pass
-
-
-class _ShortFormatter(logging.Formatter):
-    """``message`` for info lines, ``warning: message`` (``error: ``, ``debug: ``) for the others."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        return text if record.levelno == logging.INFO else f"{record.levelname.lower()}: {text}"
-
-
 def setup_logging(level: int = logging.INFO) -> None:
-    """Log our packages at ``level`` (others at WARNING, INFO when debugging) to stderr, one short
-    line a record; hide TensorFlow's own logs unless debugging. Idempotent: replaces the handler a
-    previous call added and leaves any other (a test runner's) in place."""
-    root = logging.getLogger()
-    for handler in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
-        root.removeHandler(handler)
-    handler = _StderrHandler()
-    handler.setFormatter(_ShortFormatter("%(message)s"))
-    root.addHandler(handler)
-    root.setLevel(logging.INFO if level <= logging.DEBUG else logging.WARNING)
-    for name in OWN_PACKAGES:
-        logging.getLogger(name).setLevel(level)
+    """``estool.cli.setup_logging`` for all our packages, and TensorFlow's own logs hidden unless
+    debugging."""
+    estool_cli.setup_logging(level, OWN_PACKAGES)
     if level > logging.DEBUG:
         for name, value in TENSORFLOW_QUIET.items():
             os.environ.setdefault(name, value)  # read when TensorFlow loads: set before any import of it

@@ -5,16 +5,14 @@ or onnxruntime thread per process only competes with the other workers for a cor
 benchmarks/README.md, "Threads"). ``one_thread_per_process()`` sets the thread variables to 1
 unless they are already set, so ``OMP_NUM_THREADS=2 python model.py ...`` overrides it. It must
 run before numpy is imported (OpenBLAS reads them once), so the scripts call it first thing;
-this module imports nothing that would load numpy.
+this module (and estool.mpi, where ONE_THREAD lives) imports nothing that would load numpy.
 """
 
 from __future__ import annotations
 
 import os
 
-ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-"""Environment of a worker process: one BLAS / OpenMP thread [orig train.py mpi_fork]; onnxruntime's
-intra-op threads follow OMP_NUM_THREADS (worldmodels.onnx_encoder)."""
+from estool.mpi import ONE_THREAD  # noqa: F401  (one BLAS / OpenMP thread [orig train.py mpi_fork])
 
 
 def one_thread_per_process() -> None:

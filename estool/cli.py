@@ -1,0 +1,138 @@
+"""Every command line's plumbing: ``-q`` / ``-v``, logging to stderr, one error line and exit 2.
+
+A command line prints its results (the ES's line per generation, a score line, the path it wrote)
+on stdout; everything else (progress notes, warnings) goes through its module's
+``logger = logging.getLogger(__name__)`` to stderr, one short line each. ``cli_main`` runs a
+script's ``main``: it takes ``-q`` / ``-v`` out of the command line (``split_logging_arguments``),
+sets up logging, turns a ``UsageError`` into ``error: ...`` and exit status 2 and Ctrl-C into one
+line and 130, and lists the two flags after the script's own ``--help``. ``worldmodels`` runs
+every script through it too (``worldmodels.fileio.cli_main``). Nothing here runs at import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from estool.files import UsageError
+
+logger = logging.getLogger(__name__)
+
+OWN_PACKAGES = ("__main__", "estool")
+"""Loggers that follow -q / -v; any other library's only shows warnings (info lines with -v)."""
+
+QUIET = ("-q", "--quiet")
+VERBOSE = ("-v", "--verbose")
+LEVELS = {**dict.fromkeys(QUIET, logging.WARNING), **dict.fromkeys(VERBOSE, logging.DEBUG)}
+"""The logging level each flag asks for; INFO without one."""
+
+
+def add_logging_arguments(parser: argparse.ArgumentParser) -> None:
+    """``-q/--quiet`` and ``-v/--verbose`` (exclusive), stored as the logging level ``log_level``."""
+    group = parser.add_argument_group("logging (every script)").add_mutually_exclusive_group()
+    group.add_argument(*QUIET, dest="log_level", action="store_const", const=LEVELS[QUIET[0]],
+                       default=logging.INFO, help="stderr: only warnings and errors")
+    group.add_argument(*VERBOSE, dest="log_level", action="store_const", const=LEVELS[VERBOSE[0]],
+                       help="stderr: debug lines too, and other libraries' info lines")
+
+
+def _logging_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    add_logging_arguments(parser)
+    return parser
+
+
+def split_logging_arguments(argv: list[str]) -> tuple[int, list[str]]:
+    """Take ``-q`` / ``-v`` out of ``argv`` (not after a ``--``): (the level they ask for, the rest)."""
+    cut = argv.index("--") if "--" in argv else len(argv)
+    found = {LEVELS[arg] for arg in argv[:cut] if arg in LEVELS}
+    if len(found) > 1:
+        _logging_parser().error("-q/--quiet and -v/--verbose exclude each other")
+    rest = [arg for arg in argv[:cut] if arg not in LEVELS] + argv[cut:]
+    return (found.pop() if found else logging.INFO), rest
+
+
+def logging_help() -> str:
+    """The help text of the logging options, as ``--help`` shows them after the script's own."""
+    text = _logging_parser().format_help()
+    return "\n" + text[text.index("\n\n") + 2:]  # a blank line, then the group without the usage line
+
+
+def asks_for_help(argv: list[str]) -> bool:
+    cut = argv.index("--") if "--" in argv else len(argv)
+    return any(arg in ("-h", "--help") for arg in argv[:cut])
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time of the record (tests swap it), through
+    ``tqdm.write`` once tqdm is loaded so that a line never lands in the middle of a progress bar."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        tqdm = sys.modules.get("tqdm")
+        if tqdm is None:
+            super().emit(record)
+            return
+        try:
+            tqdm.tqdm.write(self.format(record), file=self.stream)
+        except Exception:  # as logging does: report, never raise
+            self.handleError(record)
+
+    @property
+    def stream(self):  # type: ignore[override]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
+class _ShortFormatter(logging.Formatter):
+    """``message`` for info lines, ``warning: message`` (``error: ``, ``debug: ``) for the others."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return text if record.levelno == logging.INFO else f"{record.levelname.lower()}: {text}"
+
+
+def setup_logging(level: int = logging.INFO, packages: Sequence[str] = OWN_PACKAGES) -> None:
+    """Log ``packages`` at ``level`` (others at WARNING, INFO when debugging) to stderr, one short
+    line a record. Idempotent: replaces the handler a previous call added and leaves any other (a
+    test runner's) in place."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _StderrHandler)]:
+        root.removeHandler(handler)
+    handler = _StderrHandler()
+    handler.setFormatter(_ShortFormatter("%(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO if level <= logging.DEBUG else logging.WARNING)
+    for name in packages:
+        logging.getLogger(name).setLevel(level)
+
+
+def cli_main(main: Callable[[list[str]], Any], argv: list[str] | None = None,
+             setup: Callable[[int], None] = setup_logging) -> None:
+    """Run a script's ``main`` on its command line (default ``sys.argv[1:]``) less ``-q`` / ``-v``,
+    after ``setup(level)``; a ``UsageError`` becomes one line on stderr and exit 2, Ctrl-C one line
+    and exit 130."""
+    level, args = split_logging_arguments(list(sys.argv[1:] if argv is None else argv))
+    setup(level)
+    try:
+        main(args)
+    except UsageError as err:
+        logger.error("%s", err)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C (e.g. forwarded by mpiexec) during exit
+        logger.warning("interrupted; the outputs written so far are complete: re-run to resume")
+        sys.exit(130)
+    except SystemExit as stop:
+        if stop.code in (0, None) and asks_for_help(args):  # argparse printed the script's own options
+            print(logging_help(), end="")
+        raise
