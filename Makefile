@@ -1,6 +1,6 @@
 # Two commands for a fresh machine (pip only, no root, no display):
 #   make demo   set up .venv, play the shipped Doom agent in the real game, write a video
-#   make test   set up .venv and run the test suite
+#   make test   set up .venv, lint (ruff) and type-check (mypy) the code, then run the test suite
 # Both are safe to run twice: the venv is rebuilt only when pyproject.toml or requirements.txt changes.
 # pyproject.toml declares the dependencies; requirements.txt pins the versions tested together.
 
@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean-venv
+.PHONY: setup demo test lint typecheck bench clean-venv
 
 setup: $(STAMP)
 
@@ -23,16 +23,32 @@ demo: $(STAMP)
 	$(PY) doomrnn/model.py doomreal norender --episodes 8
 	$(PY) doomrnn/model.py doomreal render --video doomrnn/videos/demo_real_seed0.mp4
 
-# two processes: the core, then the environments (each pytest run prints its own summary)
-test: $(STAMP)
+# ruff and mypy first (seconds), then two processes: the core, then the environments (each pytest
+# run prints its own summary)
+test: $(STAMP) lint typecheck
 	$(PY) -m pytest -q tests/estool tests/pipeline tests/envs $(wildcard tests/test_*.py)
 	$(PY) -m pytest -q tests/doomrnn tests/carracing tests/atari tests/binpacking
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
+# mypy over worldmodels/ and estool/ as pyproject.toml's [tool.mypy] sets it
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
 
 clean-venv:
 	rm -rf $(VENV)
+
+# The Atari fork's targets (its README: make observations GAME=CarRacing-v0, then vae, z-values,
+# mdnrnn, controller, play), run on this project's scripts in the folder GAME names
+# (worldmodels/make_targets.py: CarRacing-v0 -> carracing/, DoomTakeCover-v0 -> doomrnn/, Pong,
+# PongNoFrameskip-v4, ALE/Pong-v5 -> atari/ --game ...). Nothing is downloaded.
+ORIGINAL_STEPS := observations vae z-values mdnrnn controller play
+GAME ?=
+.PHONY: $(ORIGINAL_STEPS)
+
+$(ORIGINAL_STEPS): setup
+	$(PY) -m worldmodels.make_targets $@ "$(GAME)"

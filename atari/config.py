@@ -100,7 +100,7 @@ def spec_for(game: str = DEFAULT_GAME, full_action_space: bool = False, rgb: boo
         controller=ControllerConfig(
             input_size=Z_SIZE + HIDDEN,   # [z, h] = 288, as CarRacing [paper A.1]
             output_size=n_actions, use_bias=True,
-            action_mode="argmax", features="zh"),  # argmax over the game's actions [design]
+            action="argmax", features="zh"),  # argmax over the game's actions [design]
         dream=DreamConfig(
             temperature=1.15,             # [paper tab. 2: Doom's best tau]; untuned for Atari
             max_steps=MAX_EPISODE_FRAMES // FRAME_SKIP,  # 18,000 frames = 4,500 steps [Machado et al. 2018]
@@ -146,11 +146,13 @@ def add_game_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def parse(argv: list[str] | None, make_parser: Callable[[EnvSpec], argparse.ArgumentParser],
-          heads: bool = True) -> tuple[argparse.Namespace, EnvSpec]:
+          heads: bool = True, parse_args: Callable[..., argparse.Namespace] | None = None
+          ) -> tuple[argparse.Namespace, EnvSpec]:
     """Parse a script's command line whose defaults depend on the game.
 
     The game options are read first, the game's spec is built (one clear error for an unknown
-    game), then ``make_parser(spec)`` gives the script's parser with per-game defaults.
+    game), then ``make_parser(spec)`` gives the script's parser with per-game defaults, which
+    ``parse_args(parser, argv)`` applies (model.py: ``worldmodels.original.parse_play_args``).
     """
     pre = argparse.ArgumentParser(add_help=False)
     add_game_arguments(pre)
@@ -158,7 +160,7 @@ def parse(argv: list[str] | None, make_parser: Callable[[EnvSpec], argparse.Argu
     spec = spec_for(known.game, known.full_action_space, known.rgb, heads=heads)
     parser = make_parser(spec)
     add_game_arguments(parser)
-    return parser.parse_args(argv), spec
+    return (parser.parse_args(argv) if parse_args is None else parse_args(parser, argv)), spec
 
 
 def describe(spec: EnvSpec) -> str:

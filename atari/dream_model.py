@@ -26,6 +26,7 @@ one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrid
 
 from atari.config import check_controller, parse, spec_matching_rnn, workdir
 from atari.model import files
+from worldmodels import original
 from worldmodels.config import EnvSpec
 from worldmodels.fileio import WorldModelsError, cli_main
 from worldmodels.pipeline import evaluate
@@ -58,7 +59,8 @@ def make_parser(spec: EnvSpec) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args, spec = parse(argv, make_parser)
+    args, spec = parse(argv, make_parser, parse_args=original.parse_play_args)
+    args.controller = original.stand_in(args.controller, files(spec).controller)
     evaluate.fill_model_files(args, spec)  # V and M from the controller's folder
     for path, step in ((args.vae, "vae_train.py"), (args.rnn, "rnn_train.py"), (args.initial_z, "series.py")):
         if not path.is_file():

@@ -21,9 +21,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
-from atari.config import add_game_arguments, env_options
+from atari.config import add_game_arguments, env_options, variant
 from worldmodels.fileio import WorldModelsError, cli_main
-from worldmodels.play import FRAME_EVERY, FRAMES_SAVED, has_display, save_frame_pair
+from worldmodels.play import FRAME_EVERY, FRAMES_SAVED, has_display, no_display, save_frame_pair
 
 FPS = 15          # 60 Hz emulator / frame skip 4
 
@@ -106,7 +106,9 @@ def main(argv: list[str] | None = None) -> None:
             raise WorldModelsError(f"--random and --max_hold must be >= 1, got {args.random}, {args.max_hold}")
         play_random(args)
     elif not has_display():
-        raise WorldModelsError("no display ($DISPLAY is not set) to play by keyboard; try --random 10")
+        name = variant(args.game, args.full_action_space, args.rgb)
+        raise no_display("playing by keyboard", f"python model.py render --game {args.game} (writes "
+                         f"videos/{name}_real_seed0.mp4); the random agent: python env.py --random 10")
     else:
         play_keyboard(args)
 

@@ -4,11 +4,14 @@
     python model.py render [model.json] [seed]            # one episode: window, or a video file
     python model.py dream norender [model.json] [seed]    # 100 episodes inside M's dream
     python model.py norender log/breakout.cma.16.64.best.json 0 --game Breakout --episodes 20
+    python model.py norender log/carracing.cma.16.64.best.json   # the fork's README: the shipped agent
 
 ``real`` (the default) or ``dream`` may come first. Ends with ``seed S average_reward X stdev Y``;
 episode k uses seed S + k. The default agent is the shipped one in trained/<game>/ (Pong), else
 your own run's log/<game>.cma.16.64.best.json. V, M and initial z default to the controller's
 own: trained/<game>/ for the shipped controller, atari/<game>/ (your pipeline) for any other.
+Options go anywhere on the line; log/carracing.cma.16.64.best.json, the name the fork's README kept
+from the original, plays the default agent (a warning line says so).
 """
 
 from __future__ import annotations
@@ -25,12 +28,12 @@ from worldmodels.threads import one_thread_per_process  # noqa: E402  (before nu
 one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
 
 from atari.config import TRAINED, check_controller, env_factory, parse, spec_matching_rnn, workdir
+from worldmodels import original
 from worldmodels.config import EnvSpec
 from worldmodels.fileio import WorldModelsError, cli_main
 from worldmodels.pipeline import evaluate
 
 REAL, DREAM = ("real",), ("dream",)
-MODES = ("render", "norender")
 
 
 def own_files(spec: EnvSpec) -> evaluate.ModelFiles:
@@ -55,19 +58,10 @@ def make_parser(spec: EnvSpec) -> argparse.ArgumentParser:
     return parser
 
 
-def with_default_where(argv: list[str]) -> list[str]:
-    """``render|norender ...`` means ``real render|norender ...``."""
-    if any(a in REAL + DREAM for a in argv):
-        return argv
-    for i, a in enumerate(argv):
-        if a in MODES:
-            return argv[:i] + [REAL[0]] + argv[i:]
-    return argv
-
-
 def main(argv: list[str] | None = None) -> None:
-    argv = with_default_where(list(sys.argv[1:] if argv is None else argv))
-    args, spec = parse(argv, make_parser)
+    argv = original.with_default_where(argv, REAL + DREAM, REAL[0])  # ``render|norender ...``: the real game
+    args, spec = parse(argv, make_parser, parse_args=original.parse_play_args)
+    args.controller = original.stand_in(args.controller, files(spec).controller)
     evaluate.fill_model_files(args, spec)  # V and M from the controller's folder
     check_controller(args.controller, spec)
     spec = spec_matching_rnn(spec, args.rnn)

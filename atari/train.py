@@ -31,6 +31,7 @@ from estool.train import TrainConfig, build_parser, config_from_args, launch
 from worldmodels.config import EnvSpec
 from worldmodels.fileio import WorldModelsError, cli_main
 from worldmodels.onnx_encoder import add_encoder_argument  # noqa: E402
+from worldmodels.options import add_options, from_options
 
 DEFAULTS = TrainConfig(num_worker=64, num_worker_trial=1, num_episode=16, eval_steps=25,
                        sigma_init=0.1)  # [paper sec. 3.3 / A.1; orig train.py]
@@ -43,8 +44,7 @@ def make_parser(spec: EnvSpec) -> argparse.ArgumentParser:
     group.add_argument("--dream", action="store_true", help="train C inside M's dream instead of the real game")
     group.add_argument("--eval_real", action="store_true",
                        help="with --dream: score the evaluations of the mean in the real game")
-    group.add_argument("--temperature", type=float, default=spec.dream.temperature,
-                       help="dream: tau of M's sampling (default %(default)s)")
+    add_options(group, spec.dream, ("temperature",))
     group.add_argument("--vae", type=Path, default=spec.paths.path("vae"))
     group.add_argument("--rnn", type=Path, default=spec.paths.path("rnn"))
     group.add_argument("--initial_z", type=Path, default=spec.paths.path("initial_z"))
@@ -74,8 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     cfg = config_from_args(ns, DEFAULTS)
     if ns.max_steps < 1 or ns.num_envs < 1:
         raise WorldModelsError(f"--max_steps and --num_envs must be >= 1, got {ns.max_steps}, {ns.num_envs}")
-    if not ns.temperature > 0:
-        raise WorldModelsError(f"--temperature must be > 0, got {ns.temperature}")
+    dream = from_options(ns, spec.dream)  # checks --temperature
     if ns.eval_real and not ns.dream:
         raise WorldModelsError("--eval_real only makes sense with --dream (real training is scored in the real game)")
     needed = [(ns.rnn, "rnn_train.py")]
@@ -90,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     if ns.dream and not spec.rnn.reward_head:
         raise WorldModelsError(f"M {ns.rnn} has no reward/done heads, so its dream has no score: retrain it "
                                f"with rnn_train.py (without --no_heads) or train in the real game (drop --dream)")
-    spec = replace(spec, dream=replace(spec.dream, temperature=ns.temperature, max_steps=ns.max_steps))
+    spec = replace(spec, dream=replace(dream, max_steps=ns.max_steps))
     make_env = env_factory(ns, max_steps=ns.max_steps)
 
     def make_real():

@@ -35,7 +35,7 @@ from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights  # noqa: E402
 
 RNN = RNNConfig(z_size=64, action_size=1, hidden_units=512, use_restart=True, done_head=True)  # Doom [paper A.2]
-CTRL = ControllerConfig(input_size=64 + 512 + 512, output_size=1, use_bias=False, action_mode="thirds",
+CTRL = ControllerConfig(input_size=64 + 512 + 512, output_size=1, use_bias=False, action="doom",
                         features="zch")  # 1088 params [orig doomrnn/model.py]
 
 

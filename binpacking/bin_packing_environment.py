@@ -8,6 +8,9 @@ Each turn shows the open bags per fill level and the item; type an action (0 = o
 k = put the item in a bag at level k) or q to quit. The episode's score is minus the wasted
 space. With --no_mask an invalid action ends the episode with the benchmark's -100 penalty;
 otherwise it is replaced by the nearest valid one, as the benchmark's action-mask variant does.
+Actions are read from stdin, one a line (a pipe works too); with no input at all and no terminal
+(a headless job) it exits with status 2 and one line naming ``python model.py binpacking render``,
+which writes a video of the shipped agent instead.
 
 The environment itself is ``worldmodels.envs.binpacking`` (re-exported here under the
 benchmark's file name): ``BinPackingEnv``, the distributions, the heuristics and V's picture.
@@ -38,18 +41,27 @@ from worldmodels.envs.binpacking import (  # noqa: E402, F401  (re-exported)
     sum_of_squares,
     valid_mask,
 )
-from worldmodels.fileio import cli_main  # noqa: E402
+from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
+
+NO_INPUT = ("no actions to play: bin_packing_environment.py reads them from a terminal (stdin is empty and not one); "
+            "to watch the shipped agent headless instead: python model.py binpacking render "
+            "(writes videos/binpacking_binpacking_seed0.mp4)")
 
 
 def play(env: BinPackingEnv, seed: int, lines=sys.stdin, out=sys.stdout) -> float:
-    """One episode read from ``lines`` (one action per line); returns the total reward."""
+    """One episode read from ``lines`` (one action per line); returns the total reward. Empty
+    ``lines`` that are not a terminal (nothing to type with) raise ``WorldModelsError(NO_INPUT)``."""
     _, info = env.reset(seed=seed)
-    total, step = 0.0, 0
+    total, step, read_any = 0.0, 0, False
     print(f"distribution {info['distribution']}: {info['items_left']} items, bag capacity {env.capacity}", file=out)
     while True:
         print(f"\nitem {step + 1}; waste so far {info['waste']}\n{describe(info['state'])}", file=out)
         print("action> ", end="", file=out, flush=True)
         line = lines.readline()
+        if not line and not read_any and not getattr(lines, "isatty", lambda: False)():
+            print(file=out)
+            raise WorldModelsError(NO_INPUT)
+        read_any = True
         if not line or line.strip().lower() in ("q", "quit", "exit"):
             print("\nquit", file=out)
             break

@@ -56,7 +56,7 @@ SPEC = EnvSpec(
         input_size=Z_SIZE + HIDDEN,   # [z, h]: 32 + 256 = 288 [design: discrete action spaces]
         output_size=N_ACTIONS,        # one logit per action, argmax over the valid ones
         use_bias=True,                # 288 x 9 + 9 = 2601 params
-        action_mode="argmax", features="zh"),
+        action="argmax", features="zh"),
     # The dream is for watching (dream_model.py); C trains in the real environment.
     dream=DreamConfig(temperature=1.0, max_steps=ITEMS, reward_per_step=0.0),
     paths=Paths(root=WORKDIR),

@@ -26,6 +26,7 @@ from worldmodels.threads import one_thread_per_process  # noqa: E402  (before nu
 one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
 
 from binpacking.config import DISTRIBUTION, SHIPPED_DISTRIBUTIONS, SPEC, model_files  # noqa: E402
+from worldmodels import original  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.pipeline import evaluate  # noqa: E402
 
@@ -36,8 +37,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.set_defaults(controller=None)  # the shipped controller of --distribution
     parser.add_argument("--distribution", default=DISTRIBUTION, choices=SHIPPED_DISTRIBUTIONS,
                         help="whose shipped controller plays (default %(default)s)")
-    args = parser.parse_args(argv)
-    args.controller = args.controller or model_files(args.distribution).controller
+    args = original.parse_play_args(parser, argv)
+    shipped = model_files(args.distribution).controller
+    args.controller = original.stand_in(args.controller, shipped) or shipped
     args.video = args.video or HERE / "videos" / f"dream_seed{args.seed}.mp4"
     args.where, args.mode, args.episodes, args.num_envs = "binpackingrnn", "render", 1, 1
     evaluate.run(args, SPEC, None, ("binpacking",), HERE / "videos")

@@ -5,12 +5,15 @@
     python model.py binpacking render [model.json] [seed]      # one episode as a video file
     python model.py binpacking norender log/linear_waste/binpacking.cma.2.64.best.json 0  # your own run
     python model.py binpackingrnn norender                     # 100 episodes inside M's dream
+    python model.py binpacking norender --distribution perfect_pack 7   # options anywhere: seed 7
 
 Ends with ``seed S average_reward X stdev Y``; episode k uses seed S + k. The score is the total
 reward, minus the wasted space (compare with baselines.py). C plays argmax over the valid actions
 (the environment's action mask), as in train.py. The defaults are the shipped files in trained/,
 with the controller trained on --distribution (README.md). Your own controller plays with your
 pipeline's V, M and initial z (tf_vae/, tf_rnn/, tf_initial_z/) unless --vae / --rnn / --initial_z say otherwise.
+The word ``binpacking`` may be left out; log/carracing.cma.16.64.best.json, the name the fork's README
+kept from the original, plays the shipped controller of --distribution (a warning line says so).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from worldmodels.threads import one_thread_per_process  # noqa: E402  (before nu
 one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
 
 from binpacking.config import DISTRIBUTION, SPEC, check_distribution, model_files  # noqa: E402
+from worldmodels import original  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.pipeline import evaluate  # noqa: E402
 
@@ -46,9 +50,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--distribution", default=DISTRIBUTION,
                         help="real: item distribution; also picks the shipped controller (default %(default)s)")
     parser.add_argument("--items", type=int, default=None, help="real: items per episode (default: the distribution's)")
-    args = parser.parse_args(argv)
+    args = original.parse_play_args(parser, original.with_default_where(argv, REAL + DREAM, REAL[0]))
     check_distribution(args.distribution, args.items)
-    args.controller = args.controller or model_files(args.distribution).controller
+    shipped = model_files(args.distribution).controller
+    args.controller = original.stand_in(args.controller, shipped) or shipped
     from worldmodels.envs.binpacking import action_mask
 
     # C masks invalid actions exactly as in train.py

@@ -38,7 +38,7 @@ SPEC = EnvSpec(
     controller=ControllerConfig(
         input_size=Z_SIZE + HIDDEN,   # [z, h]: 32 + 256 = 288 [orig carracing/model.py MODE_ZH]
         output_size=ACTIONS, use_bias=True,   # 3 + 288 x 3 = 867 params [orig]
-        action_mode="continuous", features="zh"),
+        action="carracing", features="zh"),   # tanh -> [steer, gas, brake], also for M
     # The dream is only watched for CarRacing (C trains in the real game): no reward, episodes
     # of 1200 frames, temperature 0.7 [orig carracing/dream_env.py].
     dream=DreamConfig(temperature=0.7, max_steps=1200, reward_per_step=0.0),

@@ -3,6 +3,7 @@
     python dream_model.py [model.json] [seed]             # display: a window; else a video in videos/
     python dream_model.py --video dream.mp4               # always a video file
     python dream_model.py --keyboard                      # display: you drive the dream (arrow keys)
+    python dream_model.py log/carracing.cma.16.64.best.json   # the original's line: your run, else the shipped C
 
 Each frame is V's decoding of the z that M samples at temperature tau (0.7 [orig carracing/
 dream_env.py]) given C's action; the dream has no reward and ends after 1200 frames [orig].
@@ -26,6 +27,7 @@ from worldmodels.threads import one_thread_per_process  # noqa: E402  (before nu
 one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
 
 from carracing.config import SHIPPED, SPEC, spec_for_controller  # noqa: E402
+from worldmodels import original  # noqa: E402
 from worldmodels.config import EnvSpec  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
 from worldmodels.pipeline import evaluate  # noqa: E402
@@ -58,11 +60,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     evaluate.add_dream_model_arguments(parser, SHIPPED, SPEC)
     parser.add_argument("--keyboard", action="store_true", help="drive the dream yourself (needs a display)")
-    args = parser.parse_args(argv)
+    args = original.parse_play_args(parser, argv)
+    args.controller = original.stand_in(args.controller, SHIPPED.controller)
     if args.max_steps < 0:
         raise WorldModelsError(f"--max_steps must be >= 0, got {args.max_steps}")
     if args.keyboard and (args.video is not None or not has_display()):
-        raise WorldModelsError("--keyboard needs a display ($DISPLAY is not set) and no --video")
+        raise WorldModelsError("--keyboard needs a display ($DISPLAY is not set) and no --video; to watch C "
+                               "in the dream headless instead: python dream_model.py --video dream.mp4")
     spec = SPEC if args.keyboard else spec_for_controller(args.controller)  # V-only ablation: 99 params
     if args.video is None and has_display():
         play_window(args, spec)

@@ -21,7 +21,7 @@ sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not ins
 from carracing.config import BACKEND, EPISODE_STEPS  # noqa: E402
 from worldmodels.envs.carracing import add_backend_argument  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
-from worldmodels.play import has_display  # noqa: E402
+from worldmodels.play import has_display, no_display  # noqa: E402
 
 
 def play_keyboard(episodes: int, backend: str) -> None:
@@ -83,7 +83,8 @@ def main(argv: list[str] | None = None) -> None:
         raise WorldModelsError("EnvPool's CarRacing has no window to drive by keyboard: use --backend fast "
                                "(or --random)")
     elif not has_display():
-        raise WorldModelsError("no display ($DISPLAY is not set) to drive by keyboard; try --random 2000")
+        raise no_display("driving by keyboard", "python model.py carracing render (writes "
+                         "videos/carracing_carracing_seed0.mp4); the random policy: python env.py --random 2000")
     else:
         play_keyboard(args.episodes, backend=args.backend)
 

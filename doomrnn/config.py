@@ -37,7 +37,7 @@ SPEC = EnvSpec(
     controller=ControllerConfig(
         input_size=Z_SIZE + 2 * HIDDEN,   # [z, c, h]: 64 + 512 + 512 = 1088 [orig doomrnn/model.py]
         output_size=1, use_bias=False,    # 1088 params, no bias [orig]
-        action_mode="thirds", features="zch"),
+        action="doom", features="zch"),   # tanh a -> left / no-op / right by thirds; M is fed a
     dream=DreamConfig(temperature=1.15, max_steps=2100, reward_per_step=1.0),  # [paper tab. 2]
     paths=Paths(root=WORKDIR),
 )

@@ -23,6 +23,7 @@ from worldmodels.threads import one_thread_per_process  # noqa: E402  (before nu
 one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
 
 from doomrnn.config import SHIPPED, SPEC  # noqa: E402
+from worldmodels import original  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.pipeline import evaluate  # noqa: E402
 from worldmodels.play import has_display  # noqa: E402
@@ -45,7 +46,8 @@ def play_by_keyboard(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     evaluate.add_dream_model_arguments(parser, SHIPPED, SPEC)
-    args = parser.parse_args(argv)
+    args = original.parse_play_args(parser, argv)
+    args.controller = original.stand_in(args.controller, SHIPPED.controller)
     if args.video is None and has_display():
         play_by_keyboard(args)
         return

@@ -17,8 +17,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
-from worldmodels.fileio import WorldModelsError, cli_main
-from worldmodels.play import has_display
+from worldmodels.fileio import cli_main
+from worldmodels.play import has_display, no_display
 
 
 def play_keyboard(resolution: str, episodes: int) -> None:
@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.random is not None:
         play_random(args.random, args.resolution or "160x120", args.seed, args.frames)
     elif not has_display():
-        raise WorldModelsError("no display ($DISPLAY is not set) to play by keyboard; try --random 2000")
+        raise no_display("playing by keyboard", "python model.py doomreal render (writes "
+                         "videos/doomrnn_doomreal_seed0.mp4); the random policy: python env.py --random 2000")
     else:
         play_keyboard(args.resolution or "640x480", args.episodes)
 

@@ -13,6 +13,7 @@ their share of candidates x episodes as one vectorised dream batch. Logs go to d
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -26,6 +27,7 @@ from doomrnn.config import SPEC  # noqa: E402
 from estool.train import TrainConfig, build_parser, config_from_args, launch  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.onnx_encoder import add_encoder_argument  # noqa: E402
+from worldmodels.options import add_options, from_options  # noqa: E402
 
 DEFAULTS = TrainConfig(num_worker=64, num_worker_trial=1, num_episode=16, eval_steps=25,
                        sigma_init=0.1, log_dir=str(SPEC.paths.path("log")))  # [paper sec. 4.3; orig doomrnn]
@@ -34,8 +36,7 @@ DEFAULTS = TrainConfig(num_worker=64, num_worker_trial=1, num_episode=16, eval_s
 def main(argv: list[str] | None = None) -> None:
     parser = build_parser(DEFAULTS, description=__doc__.splitlines()[0])
     dream = parser.add_argument_group("dream")
-    dream.add_argument("--temperature", type=float, default=SPEC.dream.temperature,
-                       help="tau of M's sampling (paper 1.15, original code 1.25)")
+    add_options(dream, SPEC.dream, ("temperature",))
     dream.add_argument("--rnn", type=Path, default=SPEC.paths.path("rnn"))
     dream.add_argument("--initial_z", type=Path, default=SPEC.paths.path("initial_z"))
     real = parser.add_argument_group("real game (instead of the dream)")
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     add_encoder_argument(real)
     ns = parser.parse_args(argv)
     cfg = config_from_args(ns, DEFAULTS)
+    spec = replace(SPEC, dream=from_options(ns, SPEC.dream))  # checks --temperature
     needed = ((ns.rnn, "rnn_train.py"), (ns.vae, "vae_train.py")) if ns.real else \
         ((ns.rnn, "rnn_train.py"), (ns.initial_z, "series.py"))
     for path, step in needed:
@@ -58,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
             from worldmodels.evaluators import RealEvaluator
             return RealEvaluator(SPEC, make, ns.vae, ns.rnn, num_envs=ns.num_envs, encoder=ns.encoder)
         from worldmodels.evaluators import DreamEvaluator
-        return DreamEvaluator(SPEC, ns.rnn, ns.initial_z, temperature=ns.temperature)
+        return DreamEvaluator(spec, ns.rnn, ns.initial_z)
 
     # the real game's runs are logged as doomreal.* so they never mix with the dream's
     launch(cfg, "doomreal" if ns.real else SPEC.name, SPEC.controller.num_params, make_evaluator)

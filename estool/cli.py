@@ -85,7 +85,7 @@ class _StderrHandler(logging.StreamHandler):
             self.handleError(record)
 
     @property
-    def stream(self):  # type: ignore[override]
+    def stream(self):
         return sys.stderr
 
     @stream.setter

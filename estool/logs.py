@@ -150,6 +150,7 @@ def load_checkpoint(path: Path) -> TrainState:
     except OSError as err:
         raise UsageError(f"checkpoint {path} is unreadable ({err}); re-run with --fresh to start over") from err
     fresh = "re-run with --fresh to start over (the old files are moved aside, not deleted)"
+    version: object  # what the header says: checked just below
     if header is None:
         written, version, payload = {}, 1, data
     else:

@@ -4,6 +4,7 @@ folder, environment configs never load the command-line runner."""
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -94,7 +95,8 @@ def test_estool_trains_with_worldmodels_unimportable(tmp_path):
     """... and trains (a toy problem, logs and checkpoint) in a process where worldmodels cannot load."""
     code = ("import sys; sys.modules['worldmodels'] = None\n"
             "from estool.toy_train import main\n"
-            f"main(['-n', '4', '-e', '1', '-g', '2', '--dim', '3', '--num_procs', '1', '--log_dir', {str(tmp_path)!r}])\n"
+            "main(['-n', '4', '-e', '1', '-g', '2', '--dim', '3', '--num_procs', '1', "
+            f"'--log_dir', {str(tmp_path)!r}])\n"
             "assert not any(m.startswith('worldmodels') and sys.modules[m] for m in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
@@ -121,3 +123,61 @@ def test_importing_the_core_changes_nothing_in_the_process():
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[] []", out.stdout  # no variable set, umask never touched
+
+
+GAME_FREE = ("config", "controller", "dream", "rollout", "evaluators", "mdnrnn", "vae", "options", "parallel")
+"""Core modules that serve every game alike: the game-specific parts (an action mapping, a mask)
+reach them through ``EnvSpec`` / ``ControllerConfig`` and the adapters (worldmodels/envs/)."""
+GAME_WORDS = re.compile(r"doom|carracing|car_racing|thirds|atari|pong|binpacking|bin_packing|box2d|ale_py", re.I)
+
+
+def _code_words(path: Path) -> list[tuple[int, str]]:
+    """(line, word) of every name and every string in ``path``'s code: identifiers, attributes,
+    imports, arguments and string literals, but no comment or docstring (those cite the original's
+    files, e.g. [orig doomrnn/model.py], and may name games as examples)."""
+    tree = ast.parse(path.read_text(), str(path))
+    docs: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if not isinstance(body, list):
+            continue
+        for before, stmt in zip([None, *body], body):  # a docstring, or the one after a field
+            is_string = isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(
+                stmt.value.value, str)
+            if is_string and (before is None or isinstance(before, (ast.Assign, ast.AnnAssign))):
+                docs.add(id(stmt.value))
+    words: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            word = node.id
+        elif isinstance(node, ast.Attribute):
+            word = node.attr
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            word = node.name
+        elif isinstance(node, ast.arg):
+            word = node.arg
+        elif isinstance(node, ast.alias):
+            word = node.name
+        elif isinstance(node, ast.ImportFrom):
+            word = node.module or ""
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+            word = node.value
+        else:
+            continue
+        words.append((getattr(node, "lineno", 0), word))
+    return words
+
+
+@pytest.mark.parametrize("module", GAME_FREE)
+def test_the_generic_core_names_no_game(module):
+    path = REPO / "worldmodels" / f"{module}.py"
+    found = [f"{path.name}:{line}: {word[:60]!r}" for line, word in _code_words(path) if GAME_WORDS.search(word)]
+    assert not found, f"game-specific names in the generic core (move them to the adapter): {found}"
+
+
+def test_the_scan_sees_code_and_skips_docstrings_and_comments(tmp_path):
+    source = tmp_path / "m.py"
+    source.write_text('"""Doom\'s C [orig doomrnn/model.py]."""\nLIMIT = 1  # Pong\n"""Atari."""\n\n\n'
+                      'def thirds(a):\n    """CarRacing."""\n    return doom.act(a, "binpacking")\n')
+    found = sorted(word for _, word in _code_words(source) if GAME_WORDS.search(word))
+    assert found == ["binpacking", "doom", "thirds"]

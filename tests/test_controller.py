@@ -1,4 +1,6 @@
-"""C: parameter layout, action adapters, masking, batched parameters, feature order."""
+"""C: parameter layout, the generic actions (tanh, argmax with masks), how an environment's action
+mapping is found, batched parameters, feature order. (Each game's own mapping is tested with its
+adapter: tests/envs/test_carracing.py, tests/envs/test_doom.py.)"""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ import pytest
 
 from worldmodels import controller
 from worldmodels.config import ControllerConfig
-from worldmodels.controller import LEFT, NOOP, RIGHT, Controller
+from worldmodels.controller import Controller
+from worldmodels.fileio import WorldModelsError
 
 
 def test_split_params_bias_then_row_major_w():
@@ -39,46 +42,36 @@ def test_design_parameter_counts():
     assert ControllerConfig(input_size=1088, output_size=1, use_bias=False).num_params == 1088  # Doom
 
 
-def test_car_racing_action_mapping():
-    a = np.array([[-0.5, -1.0, -0.3], [0.7, 0.0, 0.4], [1.0, 1.0, 1.0]], np.float32)
-    got = controller.car_racing_action(a)
-    np.testing.assert_allclose(got, [[-0.5, 0.0, 0.0], [0.7, 0.5, 0.4], [1.0, 1.0, 1.0]], atol=1e-7)
-
-
-def test_thirds_boundaries():
-    eps = 1e-6
-    a = np.array([-1.0, -1 / 3 - eps, -1 / 3, -1 / 3 + eps, 0.0, 1 / 3 - eps, 1 / 3, 1 / 3 + eps, 1.0])
-    np.testing.assert_array_equal(controller.thirds(a),
-                                  [LEFT, LEFT, NOOP, NOOP, NOOP, NOOP, NOOP, RIGHT, RIGHT])
-    assert len({NOOP, LEFT, RIGHT}) == 3
-
-
-def test_continuous_act_is_tanh_of_affine_then_car_racing():
-    cfg = ControllerConfig(input_size=5, output_size=3, use_bias=True, action_mode="continuous", features="zh")
+def test_tanh_act_is_tanh_of_affine_for_game_and_m():
+    cfg = ControllerConfig(input_size=5, output_size=3, use_bias=True, action="tanh", features="zh")
     rng = np.random.default_rng(0)
     params = rng.standard_normal(cfg.num_params).astype(np.float32)
     x = rng.standard_normal((4, 5)).astype(np.float32)
     env_a, m_a = Controller(cfg, params).act(x)
-    w = params[3:].reshape(5, 3)
-    y = np.tanh(x @ w + params[:3])
-    np.testing.assert_array_equal(m_a, env_a)  # M is fed the game action [orig carracing/model.py]
-    np.testing.assert_allclose(env_a[:, 0], y[:, 0], atol=1e-6)
-    np.testing.assert_allclose(env_a[:, 1], (y[:, 1] + 1) / 2, atol=1e-6)
-    np.testing.assert_allclose(env_a[:, 2], np.clip(y[:, 2], 0, 1), atol=1e-6)
+    y = np.tanh(x @ params[3:].reshape(5, 3) + params[:3])
+    np.testing.assert_allclose(env_a, y, atol=1e-6)
+    assert m_a is env_a
 
 
-def test_thirds_act_feeds_m_the_continuous_value():
-    cfg = ControllerConfig(input_size=2, output_size=1, use_bias=False, action_mode="thirds", features="z")
-    params = np.array([1.0, 0.0], np.float32)  # a = tanh(x0)
-    x = np.array([[-2.0, 5.0], [0.1, -5.0], [2.0, 0.0]], np.float32)
-    env_a, m_a = Controller(cfg, params).act(x)
-    np.testing.assert_array_equal(env_a, [LEFT, NOOP, RIGHT])
-    np.testing.assert_allclose(m_a[:, 0], np.tanh(x[:, 0]), atol=1e-6)
+def test_an_environment_mapping_is_found_by_name_or_as_module_function():
+    cfg = ControllerConfig(input_size=2, output_size=1, use_bias=False, action="worldmodels.controller:tanh_action",
+                           features="z")
+    assert Controller(cfg, np.ones(2)).mapping is controller.tanh_action
+    from worldmodels.envs.carracing import action_from_controller  # "carracing" names its adapter's
+    assert controller.action_mapping("carracing") is action_from_controller
+
+
+def test_an_unknown_action_is_one_line():
+    with pytest.raises(WorldModelsError, match="controller action must be .*got 'thirds'"):
+        ControllerConfig(action="thirds")
+    cfg = ControllerConfig(input_size=2, output_size=1, action="worldmodels.controller:no_such_mapping")
+    with pytest.raises(WorldModelsError, match="no controller action mapping 'worldmodels.controller:no_such_mapping'"):
+        Controller(cfg, np.ones(cfg.num_params))
 
 
 def test_argmax_with_mask_never_picks_masked_actions():
     n_act = 6
-    cfg = ControllerConfig(input_size=8, output_size=n_act, use_bias=True, action_mode="argmax", features="zh")
+    cfg = ControllerConfig(input_size=8, output_size=n_act, use_bias=True, action="argmax", features="zh")
     rng = np.random.default_rng(1)
     params = rng.standard_normal(cfg.num_params).astype(np.float32) * 3
     x = rng.standard_normal((500, 8)).astype(np.float32)
@@ -95,10 +88,9 @@ def test_argmax_with_mask_never_picks_masked_actions():
     assert not mask[np.arange(500), free].all()
 
 
-@pytest.mark.parametrize("mode,out", [("continuous", 3), ("thirds", 1), ("argmax", 4)])
-def test_batched_params_equal_a_loop_over_single_controllers(mode, out):
-    cfg = ControllerConfig(input_size=7, output_size=out, use_bias=(mode != "thirds"), action_mode=mode,
-                           features="zh")
+@pytest.mark.parametrize("action,out", [("tanh", 3), ("tanh", 1), ("argmax", 4)])
+def test_batched_params_equal_a_loop_over_single_controllers(action, out):
+    cfg = ControllerConfig(input_size=7, output_size=out, use_bias=out != 1, action=action, features="zh")
     rng = np.random.default_rng(2)
     n = 5
     params = rng.standard_normal((n, cfg.num_params)).astype(np.float32)
@@ -146,7 +138,6 @@ def test_widened_params_act_as_the_small_controller_whatever_h():
 
 
 def test_widen_params_refuses_what_does_not_fit():
-    from worldmodels.fileio import WorldModelsError
     z_only = ControllerConfig(input_size=4, output_size=3, features="z")
     with pytest.raises(WorldModelsError, match="has 15 params"):
         controller.widen_params(np.zeros(14), z_only, ControllerConfig(input_size=10, output_size=3, features="zh"))

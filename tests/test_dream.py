@@ -13,8 +13,8 @@ from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights
 
 Z, H = 3, 8
 DOOMLIKE = RNNConfig(z_size=Z, action_size=1, hidden_units=H, use_restart=True, done_head=True)
-THIRDS_C = ControllerConfig(input_size=Z + 2 * H, output_size=1, use_bias=False, action_mode="thirds",
-                            features="zch")
+# the dream feeds M C's tanh output a, as Doom's C does (its game action, by thirds, is never used here)
+DOOMLIKE_C = ControllerConfig(input_size=Z + 2 * H, output_size=1, use_bias=False, action="tanh", features="zch")
 
 
 def random_rnn(cfg: RNNConfig, seed: int = 0, done_bias: float | None = None, scale: float = 0.4,
@@ -44,27 +44,27 @@ def initial_z(n: int = 4, z: int = Z, seed: int = 1) -> tuple[np.ndarray, np.nda
     return rng.standard_normal((n, z)).astype(np.float32), np.full((n, z), -2.0, np.float32)
 
 
-def _params(n: int, cfg: ControllerConfig = THIRDS_C, seed: int = 2) -> np.ndarray:
+def _params(n: int, cfg: ControllerConfig = DOOMLIKE_C, seed: int = 2) -> np.ndarray:
     return (np.random.default_rng(seed).standard_normal((n, cfg.num_params)) * 0.5).astype(np.float32)
 
 
 def test_shapes_and_step_cap():
     mu, logvar = initial_z()
     seeds = np.arange(15).reshape(5, 3)
-    rewards, steps = dream_rollouts(random_rnn(DOOMLIKE, done_bias=-50.0), THIRDS_C, _params(5), mu, logvar,
+    rewards, steps = dream_rollouts(random_rnn(DOOMLIKE, done_bias=-50.0), DOOMLIKE_C, _params(5), mu, logvar,
                                     DreamConfig(temperature=1.15, max_steps=12, reward_per_step=1.0), seeds)
     assert rewards.shape == steps.shape == (5, 3)
     np.testing.assert_array_equal(steps, 12)
     np.testing.assert_allclose(rewards, 12.0)
     # max_len caps below the config's cap
-    _, steps = dream_rollouts(random_rnn(DOOMLIKE, done_bias=-50.0), THIRDS_C, _params(5), mu, logvar,
+    _, steps = dream_rollouts(random_rnn(DOOMLIKE, done_bias=-50.0), DOOMLIKE_C, _params(5), mu, logvar,
                               DreamConfig(max_steps=12), seeds, max_len=4)
     np.testing.assert_array_equal(steps, 4)
 
 
 def test_done_head_large_positive_bias_ends_every_episode_after_one_step():
     mu, logvar = initial_z()
-    rewards, steps = dream_rollouts(random_rnn(DOOMLIKE, done_bias=50.0), THIRDS_C, _params(4), mu, logvar,
+    rewards, steps = dream_rollouts(random_rnn(DOOMLIKE, done_bias=50.0), DOOMLIKE_C, _params(4), mu, logvar,
                                     DreamConfig(max_steps=100, reward_per_step=2.0), np.arange(8).reshape(4, 2))
     np.testing.assert_array_equal(steps, 1)
     np.testing.assert_allclose(rewards, 2.0)
@@ -73,7 +73,7 @@ def test_done_head_large_positive_bias_ends_every_episode_after_one_step():
 def test_all_rollouts_end_by_the_cap_with_a_random_done_head():
     mu, logvar = initial_z()
     rnn = random_rnn(DOOMLIKE, seed=5, scale=1.0)
-    _, steps = dream_rollouts(rnn, THIRDS_C, _params(8, seed=6) * 4, mu, logvar,
+    _, steps = dream_rollouts(rnn, DOOMLIKE_C, _params(8, seed=6) * 4, mu, logvar,
                               DreamConfig(max_steps=40), np.arange(64).reshape(8, 8))
     assert steps.min() >= 1 and steps.max() <= 40
 
@@ -84,12 +84,12 @@ def test_reproducible_for_the_same_seeds():
     cfg = DreamConfig(temperature=1.25, max_steps=60)
     params = _params(6, seed=8) * 3
     seeds = np.arange(100, 124).reshape(6, 4)
-    r1, s1 = dream_rollouts(rnn, THIRDS_C, params, mu, logvar, cfg, seeds)
-    r2, s2 = dream_rollouts(rnn, THIRDS_C, params, mu, logvar, cfg, seeds)
+    r1, s1 = dream_rollouts(rnn, DOOMLIKE_C, params, mu, logvar, cfg, seeds)
+    r2, s2 = dream_rollouts(rnn, DOOMLIKE_C, params, mu, logvar, cfg, seeds)
     np.testing.assert_array_equal(s1, s2)
     np.testing.assert_array_equal(r1, r2)
     assert len(np.unique(s1)) > 3, s1  # lengths vary, so the comparison means something
-    _, s3 = dream_rollouts(rnn, THIRDS_C, params, mu, logvar, cfg, seeds + 1000)
+    _, s3 = dream_rollouts(rnn, DOOMLIKE_C, params, mu, logvar, cfg, seeds + 1000)
     assert not np.array_equal(s1, s3)
 
 
@@ -97,7 +97,7 @@ def test_reward_head_gives_the_reward():
     cfg = RNNConfig(z_size=Z, action_size=1, hidden_units=H, reward_head=True)
     rnn = random_rnn(cfg, seed=9, reward=0.25)
     mu, logvar = initial_z()
-    c_cfg = ControllerConfig(input_size=Z + H, output_size=1, use_bias=False, action_mode="thirds", features="zh")
+    c_cfg = ControllerConfig(input_size=Z + H, output_size=1, use_bias=False, action="tanh", features="zh")
     rewards, steps = dream_rollouts(rnn, c_cfg, _params(2, c_cfg), mu, logvar, DreamConfig(max_steps=7),
                                     np.arange(4).reshape(2, 2))
     np.testing.assert_array_equal(steps, 7)
@@ -107,8 +107,7 @@ def test_reward_head_gives_the_reward():
 # ----------------------------------------------------------------------------------------------
 # candidate-specific lengths: M's done logit depends on the action C feeds it
 
-ACTION_RATE_C = ControllerConfig(input_size=2 + 2, output_size=1, use_bias=True, action_mode="thirds",
-                                 features="zh")
+ACTION_RATE_C = ControllerConfig(input_size=2 + 2, output_size=1, use_bias=True, action="tanh", features="zh")
 
 
 def counting_rnn() -> NumpyMDNRNN:
@@ -172,7 +171,7 @@ def _check_env(env) -> None:
 
 def test_dream_env_box_passes_check_env_and_ends_like_the_batch():
     mu, logvar = initial_z()
-    env = DreamEnv(random_rnn(DOOMLIKE, seed=11, done_bias=-50.0), mu, logvar, DreamConfig(max_steps=5), THIRDS_C)
+    env = DreamEnv(random_rnn(DOOMLIKE, seed=11, done_bias=-50.0), mu, logvar, DreamConfig(max_steps=5), DOOMLIKE_C)
     _check_env(env)
     obs, _ = env.reset(seed=3)
     assert obs.shape == (Z + 2 * H,) and obs.dtype == np.float32
@@ -181,7 +180,7 @@ def test_dream_env_box_passes_check_env_and_ends_like_the_batch():
         obs, reward, terminated, truncated, _ = env.step(np.array([0.2], np.float32))
         assert reward == 1.0 and not terminated
         assert truncated == (t == 4)
-    env_end = DreamEnv(random_rnn(DOOMLIKE, seed=11, done_bias=50.0), mu, logvar, DreamConfig(max_steps=5), THIRDS_C)
+    env_end = DreamEnv(random_rnn(DOOMLIKE, seed=11, done_bias=50.0), mu, logvar, DreamConfig(max_steps=5), DOOMLIKE_C)
     env_end.reset(seed=3)
     _, _, terminated, truncated, _ = env_end.step(env_end.action_space.sample())
     assert terminated and not truncated
@@ -189,7 +188,7 @@ def test_dream_env_box_passes_check_env_and_ends_like_the_batch():
 
 def test_dream_env_discrete_passes_check_env():
     cfg = RNNConfig(z_size=Z, action_size=4, hidden_units=H)
-    c_cfg = ControllerConfig(input_size=Z + H, output_size=4, action_mode="argmax", features="zh")
+    c_cfg = ControllerConfig(input_size=Z + H, output_size=4, action="argmax", features="zh")
     mu, logvar = initial_z()
     env = DreamEnv(random_rnn(cfg, seed=12), mu, logvar, DreamConfig(max_steps=10), c_cfg)
     assert env.action_space.n == 4
@@ -210,7 +209,7 @@ def test_dream_env_decode_frame_uses_v():
             return np.broadcast_to(z[:, :1, None, None], (len(z), 64, 64, 3))
 
     mu, logvar = initial_z()
-    env = DreamEnv(random_rnn(DOOMLIKE, seed=13), mu, logvar, DreamConfig(max_steps=5), THIRDS_C)
+    env = DreamEnv(random_rnn(DOOMLIKE, seed=13), mu, logvar, DreamConfig(max_steps=5), DOOMLIKE_C)
     obs, _ = env.reset(seed=1)
     frame = env.decode_frame(FakeV())
     assert frame.shape == (64, 64, 3)

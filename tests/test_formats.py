@@ -15,7 +15,7 @@ from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights
 
 CAR_RNN = RNNConfig(z_size=32, action_size=3, hidden_units=256)  # [paper A.1]
 CAR_C = ControllerConfig()  # 288 -> 3, bias, zh, continuous: 867 params
-DOOM_C = ControllerConfig(input_size=1088, output_size=1, use_bias=False, action_mode="thirds", features="zch")
+DOOM_C = ControllerConfig(input_size=1088, output_size=1, use_bias=False, action="doom", features="zch")
 
 
 def _sig(x):

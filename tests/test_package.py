@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import importlib.metadata
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -89,3 +90,16 @@ def test_the_package_imports_from_anywhere(tmp_path):
                          cwd=tmp_path, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"})
     assert out.returncode == 0, out.stderr
     assert Path(out.stdout.strip()).parent == REPO / "worldmodels"
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="no make")
+def test_make_test_runs_ruff_and_mypy_before_the_tests():
+    """The README's test command lints and type-checks the core (issue 31): ``make -n`` prints the commands."""
+    out = subprocess.run(["make", "-n", "test"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    commands = out.stdout.splitlines()
+    first_pytest = next(i for i, c in enumerate(commands) if "-m pytest" in c)
+    assert any(c.endswith("/ruff check .") for c in commands[:first_pytest]), commands
+    assert any(c.endswith("/mypy") for c in commands[:first_pytest]), commands
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["mypy"]
+    assert set(config["files"]) == {"worldmodels", "estool"}

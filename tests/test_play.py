@@ -56,14 +56,3 @@ def test_dream_window_steps_the_dream_restarts_episodes_and_closes(monkeypatch, 
     assert not all(np.array_equal(seen[0], z) for z in seen[1:])  # M's z moves
     out = capsys.readouterr().out
     assert out.count("dream episode over: reward 7.0 in 7 steps") == 2, out  # 20 frames: two full episodes
-
-
-def test_dream_config_applies_only_the_options_given():
-    from types import SimpleNamespace
-
-    from worldmodels.pipeline.evaluate import dream_config
-
-    spec = SimpleNamespace(dream=DreamConfig(1.15, 2100, 1.0))  # dream_config reads spec.dream only
-    assert dream_config(spec, None, 0) == spec.dream
-    assert dream_config(spec, 1.3, 0) == DreamConfig(1.3, 2100, 1.0)
-    assert dream_config(spec, None, 50) == DreamConfig(1.15, 50, 1.0)

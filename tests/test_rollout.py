@@ -15,7 +15,7 @@ from worldmodels.rollout import Z_NOISE_STREAM, Agent, real_rollouts
 Z, H = 4, 6
 VAE_CFG = VAEConfig(z_size=Z, channels=3)
 RNN_CFG = RNNConfig(z_size=Z, action_size=1, hidden_units=H, use_restart=True)
-C_CFG = ControllerConfig(input_size=Z + H, output_size=1, use_bias=True, action_mode="thirds", features="zh")
+C_CFG = ControllerConfig(input_size=Z + H, output_size=1, use_bias=True, action="doom", features="zh")
 CAP = 20
 
 
@@ -203,7 +203,7 @@ def test_given_envs_are_reused_and_not_closed():
 
 @pytest.mark.parametrize("blocked", [0, 2])
 def test_action_mask_is_applied(blocked):
-    cfg = ControllerConfig(input_size=Z + H, output_size=3, use_bias=True, action_mode="argmax", features="zh")
+    cfg = ControllerConfig(input_size=Z + H, output_size=3, use_bias=True, action="argmax", features="zh")
     agent = make_agent(cfg=cfg, action_mask=lambda info: info["mask"])
     params = np.zeros((1, cfg.num_params), np.float32)
     params[0, blocked] = 10.0  # the blocked action has by far the highest logit

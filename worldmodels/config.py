@@ -7,11 +7,20 @@ Defaults are the paper's / the original code's values; every number names its so
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NoReturn
 
-ActionMode = Literal["continuous", "thirds", "argmax"]
+TANH, ARGMAX = "tanh", "argmax"
+"""The actions of C the core knows without an environment (``ControllerConfig.action``)."""
+
+
+def _refuse(message: str) -> NoReturn:
+    """A config's value is wrong: the one-line error scripts print (imported here only, so that
+    importing this module loads no numpy)."""
+    from worldmodels.fileio import WorldModelsError
+    raise WorldModelsError(message)
 
 
 @dataclass(frozen=True)
@@ -97,10 +106,19 @@ class ControllerConfig:
     output_size: int = 3
     use_bias: bool = True
     """CarRacing has a bias (867 = 3 + 288 x 3 params) [orig]; Doom has none (1088) [orig]."""
-    action_mode: ActionMode = "continuous"
-    """continuous: CarRacing's steer/gas/brake; thirds: Doom's left/no-op/right; argmax: discrete."""
+    action: str = TANH
+    """How C's output becomes the game's action and M's: "tanh" (both are C's tanh outputs),
+    "argmax" (a discrete head: argmax over the logits, valid actions only, M is fed it one-hot), or
+    an environment adapter, by its name in ``worldmodels.envs.REGISTRY`` or as "module:function",
+    whose ``action_from_controller`` maps C's tanh outputs to (game action, M's action)."""
     features: Literal["z", "zh", "zch"] = "zh"
     """Which of z, LSTM cell c and hidden h C sees ("z" is the paper's V-only ablation)."""
+
+    def __post_init__(self) -> None:
+        from worldmodels.envs import REGISTRY  # the adapters' names (a dict of strings: imports no game)
+        if self.action not in (TANH, ARGMAX) and self.action not in REGISTRY and ":" not in self.action:
+            _refuse(f"controller action must be {TANH!r}, {ARGMAX!r}, an environment of {sorted(REGISTRY)} "
+                    f"or 'module:function', got {self.action!r}")
 
     @property
     def num_params(self) -> int:
@@ -112,11 +130,20 @@ class DreamConfig:
     """M used as an environment."""
 
     temperature: float = 1.15
-    """tau: 1.15 in the paper's Doom table; the original code used 1.25 [paper tab. 2; orig]."""
+    """tau, the temperature of M's sampling in the dream: mixture logits / tau, Gaussian sigma x
+    sqrt(tau) [paper sec. 4.4]; Doom 1.15 [paper tab. 2], the original code 1.25 [orig doomrnn]"""
     max_steps: int = 2100
-    """Step cap: DoomTakeCover's 2100 frames [paper sec. 4.2]."""
+    """Step cap of a dream episode: DoomTakeCover's 2100 frames [paper sec. 4.2]."""
     reward_per_step: float = 1.0
-    """Doom's reward: +1 per frame survived [paper sec. 4.2]."""
+    """Reward per step survived when M has no reward head: Doom's +1 per frame [paper sec. 4.2]."""
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.temperature) and self.temperature > 0):
+            _refuse(f"--temperature (tau) must be a finite number > 0, got {self.temperature}")
+        if self.max_steps < 1:
+            _refuse(f"the dream's --max_steps must be >= 1, got {self.max_steps}")
+        if not math.isfinite(self.reward_per_step):
+            _refuse(f"the dream's reward_per_step must be finite, got {self.reward_per_step}")
 
 
 @dataclass(frozen=True)

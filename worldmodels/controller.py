@@ -1,34 +1,38 @@
-"""C: one linear layer from V's z and M's state to the action, with the action adapters.
+"""C: one linear layer from V's z and M's state to the action; the maths every game shares.
 
 Flat parameter layout as the original [orig carracing/model.py, doomrnn/model.py]: with a
 bias, params = bias (out) then W (in x out) row-major; without, params = W. Features are
-concatenated in the order z, c, h ("zch", Doom), z, h ("zh", CarRacing) or z alone ("z", the
-paper's V-only ablation).
+concatenated in the order z, c, h ("zch"), z, h ("zh") or z alone ("z", the paper's V-only
+ablation).
 
-Adapters turn C's output into (env action, M action):
-* continuous (CarRacing): a = tanh(.), steer = a0, gas = (a1 + 1) / 2, brake = clip(a2, 0, 1);
-  M is fed that game action [steer, gas, brake]: the original converts a in place before
-  ``rnn_next_state`` [orig carracing/model.py], so its rnn.json expects it.
-* thirds (Doom): a = tanh(.) (one value); a < -1/3 left, a > 1/3 right, else no-op; M is fed a.
-* argmax (discrete games): argmax over the logits (invalid actions masked); M is fed one-hot.
+C's output becomes (game action, M's action) as ``ControllerConfig.action`` says:
+* "argmax" (a discrete head): argmax over the logits (invalid actions masked); M is fed one-hot;
+* "tanh": a = tanh(.) is both;
+* an environment's name: a = tanh(.) goes through its adapter's ``action_from_controller``
+  (``worldmodels.envs.action_from_controller`` finds it), which knows the game.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from worldmodels.config import ControllerConfig
+from worldmodels.config import ARGMAX, TANH, ControllerConfig
 from worldmodels.fileio import WorldModelsError
 
-NOOP, LEFT, RIGHT = 0, 1, 2  # Doom's discrete actions (worldmodels.envs.doom)
+ActionMapping = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+"""C's tanh outputs (B, out) -> (game actions (B, ...), M's action input (B, A))."""
 
 
 def features(cfg: ControllerConfig, z: np.ndarray, h: np.ndarray | None = None,
              c: np.ndarray | None = None) -> np.ndarray:
     """C's input (B, input_size) for its feature set."""
-    parts = {"z": [z], "zh": [z, h], "zch": [z, c, h]}[cfg.features]
-    assert all(p is not None for p in parts), f"features {cfg.features!r} need z, h (and c)"
-    x = np.concatenate(parts, axis=-1)
+    by_set: dict[str, list[np.ndarray | None]] = {"z": [z], "zh": [z, h], "zch": [z, c, h]}
+    parts = by_set[cfg.features]
+    given = [p for p in parts if p is not None]
+    assert len(given) == len(parts), f"features {cfg.features!r} need z, h (and c)"
+    x = np.concatenate(given, axis=-1)
     assert x.shape[-1] == cfg.input_size, (x.shape, cfg.input_size)
     return x
 
@@ -64,16 +68,26 @@ def widen_params(params: np.ndarray, small: ControllerConfig, big: ControllerCon
     return np.concatenate([params, np.zeros((big.input_size - small.input_size) * big.output_size)])
 
 
-def thirds(a: np.ndarray) -> np.ndarray:
-    """Doom: a < -1/3 -> left, a > 1/3 -> right, else no-op [orig doomrnn/model.py]."""
-    a = np.asarray(a)
-    return np.where(a < -1.0 / 3.0, LEFT, np.where(a > 1.0 / 3.0, RIGHT, NOOP))
+def tanh_action(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The "tanh" action: C's tanh outputs are the game's action and M's."""
+    return a, a
 
 
-def car_racing_action(a: np.ndarray) -> np.ndarray:
-    """tanh outputs -> [steer, gas, brake] [orig carracing/model.py]."""
-    a = np.asarray(a, np.float32)
-    return np.stack([a[..., 0], (a[..., 1] + 1.0) / 2.0, np.clip(a[..., 2], 0.0, 1.0)], axis=-1)
+def action_mapping(name: str) -> ActionMapping:
+    """The ``ActionMapping`` a ``ControllerConfig.action`` other than "argmax" names."""
+    if name == TANH:
+        return tanh_action
+    from worldmodels.envs import action_from_controller  # the adapter's, imported on first use
+    return action_from_controller(name)
+
+
+def argmax_action(logits: np.ndarray, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The "argmax" action: (the index of the largest logit among the valid ones (``mask``), its
+    one-hot for M)."""
+    if mask is not None:
+        logits = np.where(mask, logits, -np.inf)
+    idx = np.argmax(logits, axis=-1)
+    return idx, np.eye(logits.shape[-1], dtype=np.float32)[idx]
 
 
 class Controller:
@@ -83,9 +97,10 @@ class Controller:
         self.cfg = cfg
         self.w, self.b = split_params(cfg, params)
         self.batched = self.w.ndim == 3
+        self.mapping = None if cfg.action == ARGMAX else action_mapping(cfg.action)
 
     def output(self, x: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-        """Raw output (B, out): tanh for continuous/thirds, logits for argmax.
+        """Raw output (B, out): logits for "argmax", else tanh of them.
 
         With per-rollout params, ``rows`` picks each input row's parameter set (default: row i
         uses set i).
@@ -96,19 +111,11 @@ class Controller:
             y = np.einsum("bi,bio->bo", x, w) + b
         else:
             y = x @ self.w + self.b
-        return y if self.cfg.action_mode == "argmax" else np.tanh(y)
+        return y if self.mapping is None else np.tanh(y)
 
     def act(self, x: np.ndarray, rows: np.ndarray | None = None, mask: np.ndarray | None = None
             ) -> tuple[np.ndarray, np.ndarray]:
-        """(env action, M action) for the batch of features ``x``."""
+        """(game action, M's action) for the batch of features ``x``; ``mask`` (B, out): the valid
+        actions of an "argmax" C."""
         y = self.output(x, rows)
-        mode = self.cfg.action_mode
-        if mode == "continuous":
-            game_action = car_racing_action(y)
-            return game_action, game_action
-        if mode == "thirds":
-            return thirds(y[:, 0]), y
-        if mask is not None:
-            y = np.where(mask, y, -np.inf)
-        idx = np.argmax(y, axis=-1)
-        return idx, np.eye(self.cfg.output_size, dtype=np.float32)[idx]
+        return argmax_action(y, mask) if self.mapping is None else self.mapping(y)

@@ -39,7 +39,8 @@ def save_episode(path: str | Path, obs: np.ndarray, action: np.ndarray, **extra:
     assert action.ndim == 2 and len(action) == len(obs), (action.shape, obs.shape)
     for name, value in extra.items():
         assert len(value) == len(obs), (name, np.shape(value), obs.shape)
-    atomic_savez(path, obs=obs, action=action, **{k: np.asarray(v) for k, v in extra.items()})
+    # compressed= given: otherwise mypy takes the unpacked arrays for possible values of it
+    atomic_savez(path, compressed=True, obs=obs, action=action, **{k: np.asarray(v) for k, v in extra.items()})
 
 
 def load_episode(path: str | Path, keys: Sequence[str] = ("obs", "action")) -> dict[str, np.ndarray]:
@@ -156,9 +157,9 @@ class Series:
         return np.concatenate([[0], np.cumsum(self.episode_lengths)[:-1]]).astype(np.int64)
 
     def save(self, path: str | Path) -> None:
-        arrays = dict(mu=self.mu.astype(np.float16), logvar=self.logvar.astype(np.float16),
-                      action=self.action.astype(np.float32),
-                      episode_lengths=self.episode_lengths.astype(np.int64))
+        arrays: dict[str, np.ndarray] = dict(mu=self.mu.astype(np.float16), logvar=self.logvar.astype(np.float16),
+                                             action=self.action.astype(np.float32),
+                                             episode_lengths=self.episode_lengths.astype(np.int64))
         if self.reward is not None:
             arrays["reward"] = self.reward.astype(np.float32)
         if self.done is not None:

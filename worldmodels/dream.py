@@ -12,13 +12,14 @@ single rollout as a ``gymnasium.Env``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
-from worldmodels.config import ControllerConfig, DreamConfig, EnvSpec
+from worldmodels.config import ARGMAX, ControllerConfig, DreamConfig, EnvSpec
 from worldmodels.controller import Controller, features
 from worldmodels.fileio import WorldModelsError
 from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights, sigmoid
@@ -87,7 +88,7 @@ def dream_rollouts(rnn: NumpyMDNRNN, controller_cfg: ControllerConfig, params: n
     assert params.shape == (n, controller_cfg.num_params), (params.shape, n, controller_cfg.num_params)
     rng = np.random.default_rng(np.asarray(seeds, np.int64).ravel().tolist())
     if max_len:
-        dream_cfg = DreamConfig(dream_cfg.temperature, min(dream_cfg.max_steps, max_len), dream_cfg.reward_per_step)
+        dream_cfg = replace(dream_cfg, max_steps=min(dream_cfg.max_steps, max_len))
     dream = VectorDream(rnn, initial_mu, initial_logvar, dream_cfg, rng)
     dream.reset(n * n_episodes)
     controller = Controller(controller_cfg, params)
@@ -117,13 +118,14 @@ class DreamEnv(gym.Env):
         self.rnn, self.controller_cfg, self.dream_cfg = rnn, controller_cfg, dream_cfg
         self.initial = (initial_mu, initial_logvar)
         a = rnn.cfg.action_size
-        self.one_hot = controller_cfg.action_mode == "argmax"
+        self.one_hot = controller_cfg.action == ARGMAX
         self.action_space = gym.spaces.Discrete(a) if self.one_hot else gym.spaces.Box(-1.0, 1.0, (a,), np.float32)
         self.observation_space = gym.spaces.Box(-np.inf, np.inf, (controller_cfg.input_size,), np.float32)
         self._dream: VectorDream | None = None
 
     def _obs(self) -> np.ndarray:
         d = self._dream
+        assert d is not None, "call reset() first"
         return features(self.controller_cfg, d.z, d.h, d.c)[0].astype(np.float32)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
@@ -145,6 +147,7 @@ class DreamEnv(gym.Env):
 
     def decode_frame(self, vae) -> np.ndarray:
         """V's picture of the current dream z (64x64xC float in [0,1]), for videos."""
+        assert self._dream is not None, "call reset() first"
         return vae.decode(self._dream.z[:1])[0]
 
 
@@ -161,8 +164,8 @@ def build_dream_env(rnn: NumpyMDNRNN | str | Path | None = None,
     """
     if render_mode is not None:
         raise WorldModelsError(f"the dream has no render modes (decode_frame draws V's picture), got {render_mode!r}")
-    missing = [name for name, value in (("rnn", rnn), ("initial_z", initial_z)) if value is None]
-    if missing:
+    if rnn is None or initial_z is None:
+        missing = [name for name, value in (("rnn", rnn), ("initial_z", initial_z)) if value is None]
         raise WorldModelsError(f"WorldModels/Dream-v0 needs rnn= (M or its weights file) and initial_z=; "
                                f"missing: {', '.join(missing)}")
     if not isinstance(rnn, NumpyMDNRNN):

@@ -30,12 +30,11 @@ def load_agent(spec: EnvSpec, vae_path: Path, rnn_path: Path, action_mask=None,
 
 
 class DreamEvaluator:
-    """C inside M's dream at temperature ``spec.dream.temperature``."""
+    """C inside M's dream as ``spec.dream`` says (its temperature, step cap and reward)."""
 
-    def __init__(self, spec: EnvSpec, rnn_path: Path, initial_z_path: Path, temperature: float | None = None):
-        from dataclasses import replace
+    def __init__(self, spec: EnvSpec, rnn_path: Path, initial_z_path: Path):
         self.spec = spec
-        self.dream_cfg = spec.dream if temperature is None else replace(spec.dream, temperature=temperature)
+        self.dream_cfg = spec.dream
         self.rnn = NumpyMDNRNN(RNNWeights.load(rnn_path, spec.rnn), spec.rnn)
         self.initial_mu, self.initial_logvar = read_initial_z(initial_z_path, spec.rnn.z_size)
 

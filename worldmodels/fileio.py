@@ -31,8 +31,9 @@ one class for both packages). Scripts catch it at the top level and print its me
 def atomic_savez(path: str | os.PathLike, compressed: bool = True, **arrays: np.ndarray) -> None:
     """``np.savez[_compressed]`` through a temp file (suffix .npz so numpy keeps the name)."""
     save = np.savez_compressed if compressed else np.savez
+    named: dict[str, Any] = arrays  # as dict[str, ndarray], mypy would check them against savez's allow_pickle
     with atomic_path(path, suffix=".npz") as tmp:
-        save(tmp, **arrays)
+        save(tmp, **named)
 
 
 def cli_main(main: Callable[[list[str]], Any], argv: list[str] | None = None) -> None:

@@ -269,7 +269,9 @@ class NumpyMDNRNN:
         outs, hs, cs = [], [], []
         for k in range(t):
             h, c, y = self.step(z[:, k], action[:, k], h, c, None if restart is None else restart[:, k])
-            outs.append(y), hs.append(h), cs.append(c)
+            outs.append(y)
+            hs.append(h)
+            cs.append(c)
         return np.stack(outs, 1), np.stack(hs, 1), np.stack(cs, 1)
 
 
@@ -320,7 +322,8 @@ def read_rnn_json(path: str | Path, cfg: RNNConfig) -> RNNWeights:
             raise WorldModelsError(f"{path}: {name} has shape {a.shape}, expected {shape} for this "
                                    f"environment's M (z={cfg.z_size}, action={cfg.action_size}, "
                                    f"hidden={cfg.hidden_units}); are these weights for another environment?")
-    return rnn_from_original(*arrays, cfg)
+    output_w, output_b, kernel, bias = arrays
+    return rnn_from_original(output_w, output_b, kernel, bias, cfg)
 
 
 def write_rnn_json(path: str | Path, w: RNNWeights, cfg: RNNConfig) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import get_context
+from typing import Protocol
 
 import numpy as np
 
@@ -39,7 +40,16 @@ def child_environment(extra: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def _evaluate_share(make_evaluator: Callable[[], object], params: np.ndarray, seeds: np.ndarray, max_len: int):
+class Evaluator(Protocol):
+    """What ``make_evaluator`` builds: ``evaluate(params (n, P), seeds (n, E), max_len, train_mode)``
+    -> (rewards (n, E), steps (n, E)), as ``estool.pool.Evaluator``; ``close()`` is optional."""
+
+    def evaluate(self, params: np.ndarray, seeds: np.ndarray, max_len: int, train_mode: bool, /
+                 ) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+def _evaluate_share(make_evaluator: Callable[[], Evaluator], params: np.ndarray, seeds: np.ndarray,
+                    max_len: int) -> tuple[np.ndarray, np.ndarray]:
     evaluator = make_evaluator()
     try:
         return evaluator.evaluate(params, seeds, max_len, False)
@@ -49,7 +59,7 @@ def _evaluate_share(make_evaluator: Callable[[], object], params: np.ndarray, se
             close()
 
 
-def evaluate_in_processes(make_evaluator: Callable[[], object], params: np.ndarray, seeds: np.ndarray,
+def evaluate_in_processes(make_evaluator: Callable[[], Evaluator], params: np.ndarray, seeds: np.ndarray,
                           max_len: int, procs: int) -> tuple[np.ndarray, np.ndarray]:
     """``make_evaluator()``'s ``evaluate(params (n, P), seeds (n, E), max_len)`` with the E episodes
     split over ``procs`` processes; returns rewards (n, E) and steps (n, E).

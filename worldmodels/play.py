@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from worldmodels.fileio import WorldModelsError
+
 FRAMES_SAVED = 4  # --frames: raw/processed pairs saved, one every FRAME_EVERY steps
 FRAME_EVERY = 50
 
@@ -22,6 +24,13 @@ FRAME_EVERY = 50
 def has_display() -> bool:
     """A window can open: not Linux (macOS, Windows always have one), or $DISPLAY / $WAYLAND_DISPLAY set."""
     return not sys.platform.startswith("linux") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def no_display(what: str, watch: str) -> WorldModelsError:
+    """The one error line of a keyboard game without a display: ``what`` needs one, and ``watch``
+    (a command that writes a video) shows an agent headless instead."""
+    return WorldModelsError(f"{what} needs a display ($DISPLAY is not set); to watch the shipped agent "
+                            f"headless instead: {watch}")
 
 
 def save_frame_pair(frames_dir: Path, step: int, raw: np.ndarray, obs: np.ndarray, raw_tag: str, obs_tag: str) -> None:

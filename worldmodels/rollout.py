@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, cast
 
 import gymnasium as gym
 import numpy as np
@@ -52,6 +52,16 @@ class _Slot:
     info: dict = field(default_factory=dict)
     frames: list = field(default_factory=list)
     noise: np.random.Generator | None = None
+
+    def started(self) -> tuple[np.ndarray, np.random.Generator]:
+        """The frame and z-noise generator of a game with an episode (``start`` set both)."""
+        assert self.obs is not None and self.noise is not None, "no episode started in this game"
+        return self.obs, self.noise
+
+
+def _rendered(env: gym.Env) -> np.ndarray:
+    """``env.render()`` of a game made with render_mode="rgb_array": its frame."""
+    return cast(np.ndarray, env.render())
 
 
 def agent_step(agent: Agent, controller: Controller, obs: np.ndarray, noises: list[np.random.Generator] | None,
@@ -114,7 +124,7 @@ def real_rollouts(agent: Agent, make_env: Callable[[], gym.Env], params: np.ndar
         h_all[slot_idx] = 0.0
         c_all[slot_idx] = 0.0
         if record_frames:
-            frames[slot.job].append(slot.env.render())
+            frames[slot.job].append(_rendered(slot.env))
 
     try:
         for k in range(len(slots)):
@@ -123,13 +133,14 @@ def real_rollouts(agent: Agent, make_env: Callable[[], gym.Env], params: np.ndar
             live = [k for k, s in enumerate(slots) if s.job >= 0]
             if not live:
                 break
-            obs = np.stack([slots[k].obs for k in live])
+            started = [slots[k].started() for k in live]
+            obs = np.stack([frame for frame, _ in started])
             rows = np.array([jobs[slots[k].job][0] for k in live])
             mask = None
             if agent.action_mask is not None:
                 mask = np.stack([agent.action_mask(slots[k].info) for k in live])
             first = np.array([steps[jobs[slots[k].job]] == 0 for k in live], np.float32)
-            noises = [slots[k].noise for k in live] if z_noise else None
+            noises = [noise for _, noise in started] if z_noise else None
             env_action, h_all[live], c_all[live] = agent_step(agent, controller, obs, noises, h_all[live],
                                                               c_all[live], rows, first, mask)
             for j, k in enumerate(live):
@@ -139,7 +150,7 @@ def real_rollouts(agent: Agent, make_env: Callable[[], gym.Env], params: np.ndar
                 rewards[i, e] += reward
                 steps[i, e] += 1
                 if record_frames:
-                    frames[slot.job].append(slot.env.render())
+                    frames[slot.job].append(_rendered(slot.env))
                 if terminated or truncated or (max_len and steps[i, e] >= max_len):
                     start(k)
     finally:

@@ -72,8 +72,8 @@ def weight_shapes(cfg: VAEConfig) -> dict[str, tuple[tuple[int, ...], tuple[int,
     shapes["enc_fc_log_var"] = ((FLAT_SIZE, cfg.z_size), (cfg.z_size,))
     shapes["dec_fc"] = ((cfg.z_size, FLAT_SIZE), (FLAT_SIZE,))
     in_ch = FLAT_SIZE
-    for name, filters, k in DECODER_DECONVS:
-        out_ch = cfg.channels if filters is None else filters
+    for name, deconv_filters, k in DECODER_DECONVS:
+        out_ch = cfg.channels if deconv_filters is None else deconv_filters
         shapes[name] = ((k, k, out_ch, in_ch), (out_ch,))
         in_ch = out_ch
     if cfg.mean_frame:
@@ -132,7 +132,7 @@ def save_weights(path: str | Path, weights: VAEWeights, cfg: VAEConfig, dtype: s
         arrays[f"{name}/kernel"] = kernel.astype(dtype)
         arrays[f"{name}/bias"] = bias.astype(dtype)
     arrays["config"] = np.array([cfg.z_size, cfg.channels], np.int64)
-    atomic_savez(path, **arrays)
+    atomic_savez(path, compressed=True, **arrays)  # compressed= given: else mypy takes arrays for values of it
 
 
 def load_weights(path: str | Path, cfg: VAEConfig, step_hint: str = "vae_train.py") -> VAEWeights:
@@ -228,8 +228,11 @@ class NumpyVAE:
         self.cache_hits = 0
         self.cache_misses = 0
         # VAEConfig.mean_frame: the encoder sees x - m, the decoder adds logit(m) before its sigmoid
-        self.frame = self.w[MEAN_FRAME][0] if cfg.mean_frame else None
-        self.frame_logit = logit(self.frame).astype(np.float32) if cfg.mean_frame else None
+        self.frame: np.ndarray | None = None
+        self.frame_logit: np.ndarray | None = None
+        if cfg.mean_frame:
+            self.frame = self.w[MEAN_FRAME][0]
+            self.frame_logit = logit(self.frame).astype(np.float32)
         self.encoder = check_encoder_name(encoder)
         self._onnx = None
         if encoder == "onnx":

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 
 from worldmodels.fileio import WorldModelsError, atomic_path
 
@@ -96,7 +97,7 @@ def write_video(
             finally:
                 writer.close()
         else:
-            stack = list(_frames(frames, scale))
+            stack: list[npt.ArrayLike] = list(_frames(frames, scale))  # imageio types mimwrite(ims: list[ArrayLike])
             count = len(stack)
             if count:
                 # GIF stores frame delays in 1/100 s; Pillow takes milliseconds

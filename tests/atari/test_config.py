@@ -15,7 +15,7 @@ from worldmodels.pipeline import evaluate
 def test_spec_is_sized_by_the_games_actions(game, n):
     spec = spec_for(game)
     assert spec.rnn.action_size == n and spec.controller.output_size == n
-    assert spec.controller.action_mode == "argmax" and spec.controller.features == "zh"
+    assert spec.controller.action == "argmax" and spec.controller.features == "zh"
     assert spec.controller.num_params == (32 + 256) * n + n  # [z, h] -> n logits, with a bias
     assert spec.rnn.input_size == 32 + n + 1  # z, one-hot action, restart flag
     assert spec.rnn.reward_head and spec.rnn.done_head

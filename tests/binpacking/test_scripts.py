@@ -42,9 +42,15 @@ def test_invalid_action_at_the_prompt_without_mask_ends_the_episode(tmp_path):
 
 
 def test_quit_and_end_of_input(tmp_path):
-    for stdin in ("q\n", ""):
+    for stdin in ("q\n", "5\n"):  # quit; end of input after an action
         result = run("bin_packing_environment.py", "--items", "5", workdir=tmp_path, stdin=stdin)
-        assert result.returncode == 0 and "episode over after 0 items" in result.stdout
+        assert result.returncode == 0 and "episode over after " in result.stdout, result.stderr
+
+
+def test_no_input_and_no_terminal_says_how_to_watch_the_agent(tmp_path):
+    result = run("bin_packing_environment.py", "--items", "5", workdir=tmp_path, stdin="")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "python model.py binpacking render" in result.stderr
 
 
 def test_baselines_table(tmp_path):

@@ -19,6 +19,7 @@ from worldmodels.envs.carracing import (
     CarRacingConfig,
     CarRacingEnv,
     RandomDrivePolicy,
+    action_from_controller,
     action_to_env,
     random_policy,
 )
@@ -109,6 +110,23 @@ def test_config_defaults_and_validation():
     with pytest.raises(WorldModelsError, match="'gpu'") as err:
         CarRacingConfig(backend="gpu")
     assert "\n" not in str(err.value) and "fast, stock, envpool" in str(err.value)
+
+
+def test_controller_outputs_become_steer_gas_brake_for_the_game_and_m():
+    a = np.array([[-0.5, -1.0, -0.3], [0.7, 0.0, 0.4], [1.0, 1.0, 1.0]], np.float32)
+    game, m = action_from_controller(a)
+    np.testing.assert_allclose(game, [[-0.5, 0.0, 0.0], [0.7, 0.5, 0.4], [1.0, 1.0, 1.0]], atol=1e-7)
+    assert m is game and game.dtype == np.float32  # M is fed the game action [orig carracing/model.py]
+    from worldmodels.config import ControllerConfig
+    from worldmodels.controller import Controller
+    cfg = ControllerConfig(input_size=5, output_size=3, use_bias=True, action="carracing", features="zh")
+    rng = np.random.default_rng(0)
+    params = rng.standard_normal(cfg.num_params).astype(np.float32)
+    x = rng.standard_normal((4, 5)).astype(np.float32)
+    y = np.tanh(x @ params[3:].reshape(5, 3) + params[:3])
+    env_a, m_a = Controller(cfg, params).act(x)
+    np.testing.assert_allclose(env_a, action_from_controller(y)[0], atol=1e-6)
+    assert m_a is env_a
 
 
 def test_recorded_actions_are_game_actions_as_m_is_fed():

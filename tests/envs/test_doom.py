@@ -19,6 +19,7 @@ from worldmodels.envs.doom import (
     DoomConfig,
     DoomTakeCoverEnv,
     RandomHoldPolicy,
+    action_from_controller,
     action_to_env,
     random_policy,
     thirds_to_discrete,
@@ -103,6 +104,32 @@ def test_thirds_to_discrete():
     out = thirds_to_discrete(np.array([-1.0, -0.34, -0.3, 0.3, 0.34, 1.0]))
     np.testing.assert_array_equal(out, [1, 1, 0, 0, 2, 2])
     assert action_to_env(np.array([0.5], np.float32)) == RIGHT
+
+
+def test_thirds_boundaries_in_the_precision_of_a():
+    eps = 1e-6
+    a = np.array([-1.0, -1 / 3 - eps, -1 / 3, -1 / 3 + eps, 0.0, 1 / 3 - eps, 1 / 3, 1 / 3 + eps, 1.0])
+    want = [LEFT, LEFT, NOOP, NOOP, NOOP, NOOP, NOOP, RIGHT, RIGHT]
+    np.testing.assert_array_equal(thirds_to_discrete(a), want)
+    np.testing.assert_array_equal(thirds_to_discrete(a.astype(np.float32)), want)
+    # float32(-1/3) is a little below -1/3: C's float32 output there is a no-op, as it always was;
+    # the same number recorded as float64 goes left
+    edge = np.float32(-1 / 3)
+    assert thirds_to_discrete(np.array([edge]))[0] == NOOP and thirds_to_discrete(float(edge)) == LEFT
+
+
+def test_the_controller_plays_thirds_and_feeds_m_the_continuous_value():
+    from worldmodels.config import ControllerConfig
+    from worldmodels.controller import Controller
+    cfg = ControllerConfig(input_size=2, output_size=1, use_bias=False, action="doom", features="z")
+    params = np.array([1.0, 0.0], np.float32)  # a = tanh(x0)
+    x = np.array([[-2.0, 5.0], [0.1, -5.0], [2.0, 0.0]], np.float32)
+    env_a, m_a = Controller(cfg, params).act(x)
+    np.testing.assert_array_equal(env_a, [LEFT, NOOP, RIGHT])
+    np.testing.assert_allclose(m_a[:, 0], np.tanh(x[:, 0]), atol=1e-6)
+    game, m = action_from_controller(m_a)
+    np.testing.assert_array_equal(game, env_a)
+    assert m is m_a and game.dtype == np.int64
 
 
 def test_random_policy_holds_1_to_10_frames():

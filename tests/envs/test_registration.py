@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 # a tiny random Doom-like M for the dream: z 3, h 8, restart flag and done head
 TINY_RNN = RNNConfig(z_size=3, action_size=1, hidden_units=8, use_restart=True, done_head=True)
-TINY_C = ControllerConfig(input_size=3 + 2 * 8, output_size=1, use_bias=False, action_mode="thirds", features="zch")
+TINY_C = ControllerConfig(input_size=3 + 2 * 8, output_size=1, use_bias=False, action="doom", features="zch")
 
 
 def tiny_dream_kwargs() -> dict[str, Any]:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from worldmodels.config import Paths
+from worldmodels.config import DreamConfig, Paths
+from worldmodels.fileio import WorldModelsError
 from worldmodels.pipeline import evaluate
 
 
@@ -58,3 +59,23 @@ def test_model_files_follow_the_controller(setup, tmp_path, dream):
     # files given on the command line win
     args = parsed(head + [str(mine), "--vae", "v.npz", "--initial_z", "z.json"], shipped, spec, dream)
     assert (args.vae, args.rnn, args.initial_z) == (Path("v.npz"), spec.paths.path("rnn"), Path("z.json"))
+
+
+@pytest.mark.parametrize("dream", [False, True])
+def test_dream_config_applies_only_the_options_given(setup, dream):
+    spec, shipped = setup  # CarRacing's dream: tau 0.7, 1200 steps
+    head = [] if dream else ["dream", "norender"]
+    assert evaluate.dream_config(spec, parsed(head, shipped, spec, dream)) == spec.dream
+    assert evaluate.dream_config(spec, parsed(head + ["--temperature", "1.3"], shipped, spec, dream)) == DreamConfig(
+        1.3, 1200, 0.0)
+    assert evaluate.dream_config(spec, parsed(head + ["--max_steps", "50"], shipped, spec, dream)) == DreamConfig(
+        0.7, 50, 0.0)
+
+
+@pytest.mark.parametrize("dream", [False, True])
+@pytest.mark.parametrize("tau", ["0", "-1", "nan", "inf"])
+def test_a_bad_temperature_is_one_line_naming_the_option(setup, dream, tau):
+    spec, shipped = setup
+    args = parsed(([] if dream else ["dream", "norender"]) + ["--temperature", tau], shipped, spec, dream)
+    with pytest.raises(WorldModelsError, match=rf"--temperature \(tau\) must be a finite number > 0, got {tau}"):
+        evaluate.dream_config(spec, args)

@@ -25,7 +25,7 @@ import difflib
 import functools
 import re
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, Literal, cast
 
 import gymnasium as gym
 import numpy as np
@@ -90,7 +90,9 @@ def action_meanings(game: str, full_action_space: bool = False) -> tuple[str, ..
     from ale_py import roms
     ale_py.ALEInterface.setLoggerMode(ale_py.LoggerMode.Error)  # no ROM banner on stderr
     ale = ale_py.ALEInterface()
-    ale.loadROM(roms.get_rom_path(rom))
+    rom_path = roms.get_rom_path(rom)
+    assert rom_path is not None, f"ale-py has no valid ROM for {rom!r}"  # resolve_game checked the name
+    ale.loadROM(rom_path)
     actions = ale.getLegalActionSet() if full_action_space else ale.getMinimalActionSet()
     return tuple(a.name for a in actions)
 
@@ -210,7 +212,7 @@ def _build(cfg: AtariConfig, render_mode: str | None = None) -> gym.Env:
         repeat_action_probability=0.0,  # StickyActions draws them, from the episode's seed
         full_action_space=cfg.full_action_space,
         max_num_frames_per_episode=cfg.max_frames,
-        render_mode=render_mode,
+        render_mode=cast(Literal["human", "rgb_array"] | None, render_mode),  # checked above
     )
     sticky = StickyActions(base, cfg.repeat_action_probability)
     return AtariPreprocessing(sticky, noop_max=cfg.noop_max, frame_skip=cfg.frame_skip, screen_size=cfg.obs_size,

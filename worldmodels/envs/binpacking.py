@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -122,7 +122,7 @@ def render_state(state: Sequence[int], max_item: int, count_scale: int = 1000) -
 class BinPackingEnv(gym.Env):
     """The benchmark as a gymnasium env; obs is V's 64x64x3 picture, ``info["state"]`` the raw state."""
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 10}
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "render_fps": 10}
 
     def __init__(self, distribution: str | Sequence[ItemDistribution] = "linear_waste", items: int | None = None,
                  action_mask: bool = True, count_scale: int = 1000, render_mode: str | None = None):
@@ -195,7 +195,7 @@ def make(render_mode: str | None = None, **options: Any) -> BinPackingEnv:
     ``gymnasium.make`` of ``WorldModels/BinPacking-v0`` without the env checker: the env itself, with its ``spec``."""
     from worldmodels.envs.registration import BINPACKING, make_registered
 
-    return make_registered(BINPACKING, render_mode=render_mode, **options)
+    return cast(BinPackingEnv, make_registered(BINPACKING, render_mode=render_mode, **options))
 
 
 def build(render_mode: str | None = None, **options: Any) -> BinPackingEnv:

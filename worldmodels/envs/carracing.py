@@ -17,9 +17,9 @@ differently): for extraction and training only, never for the scored benchmark. 
 tiles derived from the rewards and speed NaN (EnvPool exposes neither).
 
 Actions: C's three tanh outputs a map to [steer, gas, brake] = [a0, (a1 + 1) / 2, clip(a2, 0, 1)]
-(``worldmodels.controller.car_racing_action`` [orig carracing/model.py]), and M is fed that game
-action, as the original did. The extraction policy (``RandomDrivePolicy``) acts in game actions,
-so a record keeps exactly what M is fed.
+(``action_from_controller`` [orig carracing/model.py], which ``ControllerConfig(action="carracing")``
+names), and M is fed that game action, as the original did. The extraction policy
+(``RandomDrivePolicy``) acts in game actions, so a record keeps exactly what M is fed.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import argparse
 import os
 import sys
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -115,7 +115,7 @@ class CarRacingEnv(gym.Env):
     """CarRacing for World Models: obs uint8 (64, 64, 3); action [steer, gas, brake] as gymnasium's."""
 
     # render_fps: CarRacing's FPS = 50 [gymnasium car_racing.py]
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["human", "rgb_array"], "render_fps": 50}
+    metadata: dict[str, Any] = {"render_modes": ["human", "rgb_array"], "render_fps": 50}
 
     def __init__(self, config: CarRacingConfig | None = None, render_mode: str | None = None):
         self.config = config = config or CarRacingConfig()
@@ -191,8 +191,8 @@ def make(render_mode: str | None = None, **config: Any) -> CarRacingEnv:
     ``backend="envpool"``), without the env checker: the game itself, with its ``spec``."""
     from worldmodels.envs.registration import CARRACING, CARRACING_ENVPOOL, make_registered
 
-    return make_registered(CARRACING_ENVPOOL if config.get("backend") == "envpool" else CARRACING,
-                           render_mode=render_mode, **config)
+    return cast(CarRacingEnv, make_registered(CARRACING_ENVPOOL if config.get("backend") == "envpool" else CARRACING,
+                                              render_mode=render_mode, **config))
 
 
 def build(render_mode: str | None = None, **config: Any) -> CarRacingEnv:
@@ -225,6 +225,15 @@ def keyboard_action(left: bool, right: bool, up: bool, down: bool) -> np.ndarray
     at 0.8 [gymnasium car_racing.py]."""
     return np.array([-1.0 if left else (1.0 if right else 0.0), 1.0 if up else 0.0, 0.8 if down else 0.0],
                     np.float32)
+
+
+def action_from_controller(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """C's tanh outputs a (B, 3) -> [steer, gas, brake] = [a0, (a1 + 1) / 2, clip(a2, 0, 1)] (B, 3),
+    for the game and for M: the original converts a in place before ``rnn_next_state``, so its
+    rnn.json expects the game action [orig carracing/model.py]."""
+    a = np.asarray(a, np.float32)
+    game = np.stack([a[..., 0], (a[..., 1] + 1.0) / 2.0, np.clip(a[..., 2], 0.0, 1.0)], axis=-1)
+    return game, game
 
 
 def action_to_env(a: np.ndarray) -> np.ndarray:

@@ -10,14 +10,16 @@ removes are floor, not a status bar; the crop is kept for the original's framing
 doomrnn/README.md and doomrnn/frames/).
 
 C acts with one continuous output a: ``thirds_to_discrete`` maps it to the game's three
-actions [orig doomrnn]; M is fed a itself. ``RandomHoldPolicy`` is the extraction policy.
+actions [orig doomrnn], for C (``action_from_controller``, what ``ControllerConfig(action="doom")``
+names) and for the extraction policy's recorded a (``action_to_env``) alike; M is fed a itself.
+``RandomHoldPolicy`` is the extraction policy.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import Any, cast, overload
 
 import gymnasium as gym
 import numpy as np
@@ -78,7 +80,7 @@ def screen_resolution(resolution: str) -> vzd.ScreenResolution:
 class DoomTakeCoverEnv(gym.Env):
     """Headless DoomTakeCover: obs uint8 (64, 64, 3); actions 0 no-op, 1 left, 2 right."""
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 35}  # Doom runs 35 tics/s
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "render_fps": 35}  # Doom runs 35 tics/s
 
     def __init__(self, config: DoomConfig | None = None, render_mode: str | None = None):
         self.config = config = config or DoomConfig()
@@ -88,15 +90,20 @@ class DoomTakeCoverEnv(gym.Env):
         size = config.obs_size
         self.observation_space = gym.spaces.Box(0, 255, (size, size, 3), np.uint8)
         self.action_space = gym.spaces.Discrete(3)
-        self._game = make_game(config, visible=render_mode == "human")  # "human": vizdoom's own window
+        # "human": vizdoom's own window; None once closed
+        self._game: vzd.DoomGame | None = make_game(config, visible=render_mode == "human")
         w, h = config.width_height
         self._frame = np.zeros((h, w, 3), np.uint8)  # last full-resolution frame
         self._obs = np.zeros((size, size, 3), np.uint8)
         self._steps = 0
         self._finished = True
 
+    def _open_game(self) -> vzd.DoomGame:
+        assert self._game is not None, "DoomTakeCoverEnv used after close()"
+        return self._game
+
     def _observe(self) -> None:
-        state = self._game.get_state()
+        state = self._open_game().get_state()
         if state is not None:  # None once the episode has ended: keep the last frame
             self._frame = state.screen_buffer
             self._obs = crop_and_resize(self._frame, self.config.keep_rows, self.config.obs_size)
@@ -106,8 +113,9 @@ class DoomTakeCoverEnv(gym.Env):
         super().reset(seed=seed)
         # Every episode's game seed comes from self.np_random, so one reset(seed=s) fixes the
         # whole sequence of episodes that follows, as gymnasium expects.
-        self._game.set_seed(int(self.np_random.integers(2**31 - 1)))
-        self._game.new_episode()
+        game = self._open_game()
+        game.set_seed(int(self.np_random.integers(2**31 - 1)))
+        game.new_episode()
         self._steps = 0
         self._finished = False
         self._observe()
@@ -119,9 +127,10 @@ class DoomTakeCoverEnv(gym.Env):
         a = int(action)
         if not 0 <= a < 3:
             raise WorldModelsError(f"Doom action must be 0 (no-op), 1 (left) or 2 (right), got {action!r}")
-        reward = float(self._game.make_action(_BUTTONS[a]))  # living_reward 1 per tic [cfg]
+        game = self._open_game()
+        reward = float(game.make_action(_BUTTONS[a]))  # living_reward 1 per tic [cfg]
         self._steps += 1
-        terminated = bool(self._game.is_episode_finished())
+        terminated = bool(game.is_episode_finished())
         truncated = not terminated and self._steps >= self.config.max_steps
         self._finished = terminated or truncated
         self._observe()
@@ -165,7 +174,7 @@ def make(render_mode: str | None = None, **config: Any) -> DoomTakeCoverEnv:
     ``spec``."""
     from worldmodels.envs.registration import DOOM, make_registered
 
-    return make_registered(DOOM, render_mode=render_mode, **config)
+    return cast(DoomTakeCoverEnv, make_registered(DOOM, render_mode=render_mode, **config))
 
 
 def build(render_mode: str | None = None, **config: Any) -> DoomTakeCoverEnv:
@@ -177,11 +186,28 @@ def build(render_mode: str | None = None, **config: Any) -> DoomTakeCoverEnv:
     return DoomTakeCoverEnv(cfg, render_mode=render_mode)
 
 
+@overload
+def thirds_to_discrete(a: float) -> int: ...
+
+
+@overload
+def thirds_to_discrete(a: np.ndarray) -> int | np.ndarray: ...
+
+
 def thirds_to_discrete(a: float | np.ndarray) -> int | np.ndarray:
-    """C's continuous a -> action: a < -1/3 left (1), a > 1/3 right (2), else no-op (0) [orig doomrnn]."""
-    arr = np.asarray(a, dtype=np.float64)
+    """C's continuous a -> action: a < -1/3 left (1), a > 1/3 right (2), else no-op (0) [orig doomrnn].
+
+    a is compared in its own precision: C's float32 output against float32(-1/3), a recorded
+    float64 a against the float64 -1/3 (the two differ at a = float32(-1/3), no-op in float32)."""
+    arr = np.asarray(a)
     out = np.where(arr < -1.0 / 3.0, LEFT, np.where(arr > 1.0 / 3.0, RIGHT, NOOP)).astype(np.int64)
     return int(out) if out.ndim == 0 else out
+
+
+def action_from_controller(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """C's tanh output a (B, 1) -> (the game's actions (B,) by thirds, M's action: a itself)
+    [orig doomrnn/model.py]."""
+    return np.asarray(thirds_to_discrete(a[:, 0])), a
 
 
 def action_to_env(a: np.ndarray) -> int:

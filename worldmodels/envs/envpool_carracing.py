@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import warnings
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -70,7 +70,8 @@ def import_envpool() -> ModuleType:
 class EnvPoolCarRacing(gym.Env):
     """One EnvPool CarRacing-v3 game with stock CarRacing's single-env interface (obs 96x96x3 uint8)."""
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 50}
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "render_fps": 50}
+    action_space: gym.spaces.Box
 
     def __init__(self, render_mode: str | None = None, lap_complete_percent: float = 0.95,
                  domain_randomize: bool = False):

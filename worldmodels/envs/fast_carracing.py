@@ -127,6 +127,10 @@ def vectorised_transform_is_exact() -> bool:
 class FastCarRacing(CarRacing):
     """``gymnasium.envs.box2d.car_racing.CarRacing`` with a faster, pixel-identical renderer."""
 
+    # gymnasium's CarRacing sets these to None in __init__ without an annotation, so mypy types them as None
+    surf: pygame.Surface | None  # type: ignore[assignment]
+    clock: pygame.time.Clock | None  # type: ignore[assignment]
+
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self._grass = grass_polygons()
@@ -186,7 +190,7 @@ class FastCarRacing(CarRacing):
         pygame.font.init()
         if self.clock is None:
             self.clock = pygame.time.Clock()
-        if self._canvas is None:  # made as stock makes its fresh surface each frame
+        if self._canvas is None or self._flipped is None:  # made as stock makes its fresh surface each frame
             self._canvas = pygame.Surface((stock.WINDOW_W, stock.WINDOW_H))
             self._flipped = pygame.Surface((stock.WINDOW_W, stock.WINDOW_H))
         self.surf = self._canvas
@@ -196,8 +200,8 @@ class FastCarRacing(CarRacing):
         zoom = 0.1 * stock.SCALE * max(1 - self.t, 0) + stock.ZOOM * stock.SCALE * min(self.t, 1)
         scroll_x = -(self.car.hull.position[0]) * zoom
         scroll_y = -(self.car.hull.position[1]) * zoom
-        trans = pygame.math.Vector2((scroll_x, scroll_y)).rotate_rad(angle)
-        trans = (stock.WINDOW_W / 2 + trans[0], stock.WINDOW_H / 4 + trans[1])
+        rotated = pygame.math.Vector2((scroll_x, scroll_y)).rotate_rad(angle)
+        trans = (stock.WINDOW_W / 2 + rotated[0], stock.WINDOW_H / 4 + rotated[1])
         bg = [float(c) for c in self.bg_color]
         # The background square usually covers the whole surface: one fill paints what stock's
         # fresh (black) surface plus that polygon give. Otherwise (zoom animation, field edge):

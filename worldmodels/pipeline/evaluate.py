@@ -6,7 +6,10 @@
 ``norender`` ends with the line ``seed S average_reward X stdev Y`` [orig model.py's output];
 episode k uses seed S + k, so a seed fixes the whole evaluation (the original ignored seeds).
 ``render`` opens the environment's window when there is a display and writes a video file
-(``--video``) when there is none, or always with ``--video``.
+(``--video``) when there is none, or always with ``--video``. ``--dry_run`` loads the files and
+prints what it would play. The original's lines work as typed (``worldmodels/original.py``): the
+real-or-dream word may be left out (the real game), options go anywhere on the line, and the
+original's ``log/carracing.cma.16.64.best.json`` (or doomrnn's) plays the shipped controller when absent.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,7 +28,11 @@ from worldmodels.config import DreamConfig, EnvSpec, ModelFiles
 from worldmodels.fileio import WorldModelsError
 from worldmodels.formats import read_controller, read_initial_z
 from worldmodels.onnx_encoder import add_encoder_argument
+from worldmodels.options import add_options, from_options
 from worldmodels.play import has_display
+
+if TYPE_CHECKING:
+    import gymnasium as gym
 
 logger = logging.getLogger(__name__)
 
@@ -79,13 +87,15 @@ def add_arguments(parser: argparse.ArgumentParser, files: ModelFiles, real_names
     parser.add_argument("seed", nargs="?", type=int, default=0)
     parser.add_argument("--episodes", type=int, default=None, help="norender: episodes (default 100)")
     add_model_file_arguments(parser, files)
-    parser.add_argument("--temperature", type=float, default=None, help="dream: tau (default: the env's)")
+    add_options(parser, DreamConfig, ("temperature",))
     parser.add_argument("--video", type=Path, default=None, help="render: write this .mp4/.gif")
     parser.add_argument("--num_envs", type=int, default=8, help="real: games played in lockstep")
     add_encoder_argument(parser)
     parser.add_argument("--max_steps", type=int, default=0, help="cap each episode (0: the env's own)")
     parser.add_argument("--procs", type=int, default=1,
                         help="real norender: processes the episodes are split over (the same episodes for any number)")
+    parser.add_argument("--dry_run", action="store_true",
+                        help="load the files, print what would be played, and stop before playing")
 
 
 def add_dream_model_arguments(parser: argparse.ArgumentParser, files: ModelFiles, spec: EnvSpec) -> None:
@@ -93,15 +103,15 @@ def add_dream_model_arguments(parser: argparse.ArgumentParser, files: ModelFiles
     parser.add_argument("controller", nargs="?", type=Path, default=files.controller)
     parser.add_argument("seed", nargs="?", type=int, default=0)
     add_model_file_arguments(parser, files)
-    parser.add_argument("--temperature", type=float, default=None, help=f"tau (default {spec.dream.temperature})")
+    add_options(parser, spec.dream, ("temperature",))
     parser.add_argument("--video", type=Path, default=None, help="write the controller's dream to this .mp4/.gif")
     parser.add_argument("--max_steps", type=int, default=0, help=f"cap the episode (0: {spec.dream.max_steps})")
     add_encoder_argument(parser)
 
 
-def dream_config(spec: EnvSpec, temperature: float | None, max_steps: int) -> DreamConfig:
-    """The environment's dream settings with --temperature / --max_steps applied (None / 0: keep)."""
-    cfg = spec.dream if temperature is None else replace(spec.dream, temperature=temperature)
+def dream_config(spec: EnvSpec, args: argparse.Namespace) -> DreamConfig:
+    """The environment's dream settings with --temperature and --max_steps (0: keep) applied."""
+    cfg, max_steps = from_options(args, spec.dream), args.max_steps
     return replace(cfg, max_steps=max_steps) if max_steps else cfg
 
 
@@ -113,16 +123,24 @@ def open_dream(args: argparse.Namespace, spec: EnvSpec):
     fill_model_files(args, spec)
     agent = load_agent(spec, args.vae, args.rnn, encoder=args.encoder)
     mu, logvar = read_initial_z(args.initial_z, spec.rnn.z_size)
-    dream = VectorDream(agent.rnn, mu, logvar, dream_config(spec, args.temperature, args.max_steps),
+    dream = VectorDream(agent.rnn, mu, logvar, dream_config(spec, args),
                         np.random.default_rng(args.seed))
     return agent, dream
+
+
+def dry_run_line(args: argparse.Namespace, episodes: int) -> str:
+    """What ``--dry_run`` prints: the episodes and the files they would be played with."""
+    from worldmodels.original import shown
+    files = "; ".join(f"{name} {shown(getattr(args, name))}" for name in ("controller",) + MODEL_FILES)
+    return (f"dry run: {args.where} {args.mode}, {episodes} episodes (seeds {args.seed}..{args.seed + episodes - 1}); "
+            f"{files}")
 
 
 def summary_line(seed: int, rewards: np.ndarray) -> str:
     return f"seed {seed} average_reward {np.mean(rewards):.2f} stdev {np.std(rewards):.2f}"
 
 
-def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., object], real_names: tuple[str, ...],
+def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., gym.Env], real_names: tuple[str, ...],
         default_video_dir: Path, action_mask: Callable[[dict], np.ndarray] | None = None) -> np.ndarray:
     """Evaluate or render as ``args`` says; returns the episode rewards.
 
@@ -137,6 +155,9 @@ def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., object]
     params = read_controller(args.controller, spec.controller.num_params)
     seeds = (args.seed + np.arange(episodes, dtype=np.int64))[None, :]
     agent = load_agent(spec, args.vae, args.rnn, action_mask=action_mask, encoder=args.encoder)
+    if getattr(args, "dry_run", False):
+        print(dry_run_line(args, episodes))
+        return np.zeros(0)
     real = args.where in real_names
     window = args.mode == "render" and args.video is None and has_display() and real
     video = None
@@ -157,9 +178,10 @@ def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., object]
     elif real:
         from worldmodels.rollout import real_rollouts
         env_factory = (lambda: make_env(render_mode="human")) if window else (lambda: make_env(render_mode="rgb_array"))
-        rewards, steps, frames = real_rollouts(agent, env_factory, params[None], seeds, max_len=args.max_steps,
-                                               num_envs=args.num_envs, record_frames=video is not None)
-        frames = frames[0] if video is not None else None
+        rewards, steps, episode_frames = real_rollouts(agent, env_factory, params[None], seeds,
+                                                       max_len=args.max_steps, num_envs=args.num_envs,
+                                                       record_frames=video is not None)
+        frames = episode_frames[0] if video is not None else None
     else:
         rewards, steps, frames = _dream(args, spec, agent, params, seeds, record=video is not None)
     rewards = rewards[0]
@@ -168,6 +190,7 @@ def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., object]
             print(f"episode {k} seed {seeds[0, k]} reward {r:.2f} steps {n}")
     if video is not None:
         from worldmodels.video import write_video
+        assert frames is not None  # recorded whenever there is a video
         write_video(frames, video, fps=30, scale=1 if frames[0].shape[0] > 100 else 4)
         print(f"video: {video}")
     logger.info("%d episodes in %.1f s (%d steps)", episodes, time.time() - start, int(steps.sum()))
@@ -177,7 +200,7 @@ def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., object]
 
 def _dream(args, spec: EnvSpec, agent, params: np.ndarray, seeds: np.ndarray, record: bool):
     from worldmodels.dream import VectorDream, dream_rollouts
-    dream_cfg = dream_config(spec, args.temperature, args.max_steps)
+    dream_cfg = dream_config(spec, args)
     mu, logvar = read_initial_z(args.initial_z, spec.rnn.z_size)
     if not record:
         rewards, steps = dream_rollouts(agent.rnn, spec.controller, np.repeat(params[None], seeds.shape[0], 0),

@@ -70,6 +70,7 @@ def check_rnn(rnn: NumpyMDNRNN, series: Series, episodes: int) -> RNNCheck:
         ends = live & (t == lengths - 1)
         if cfg.done_head:
             logit = split_output(y, cfg).done_logit
+            assert logit is not None  # M has a done head
             last[ends] = logit[ends]
             alarms += float(np.sum((logit > 0) & live & ~ends))
         has_next = live & ~ends

@@ -68,7 +68,8 @@ def encode_frames(model: NumpyVAE, obs: np.ndarray, batch_size: int) -> tuple[np
     mus, logvars = [], []
     for i in range(0, len(obs), batch_size):
         mu, logvar = model.encode_mu_logvar(obs[i:i + batch_size])
-        mus.append(mu), logvars.append(logvar)
+        mus.append(mu)
+        logvars.append(logvar)
     return np.concatenate(mus), np.concatenate(logvars)
 
 
@@ -92,8 +93,12 @@ def run(cfg: SeriesConfig) -> Series:
             reward = data["reward"] if "reward" in data.files else np.zeros(len(ep["obs"]), np.float32)
             done = data["done"] if "done" in data.files else np.zeros(len(ep["obs"]), np.float32)
         mu, logvar = encode_frames(model, ep["obs"], cfg.batch_size)
-        mus.append(mu), logvars.append(logvar), actions.append(ep["action"])
-        rewards.append(reward), dones.append(done), lengths.append(len(mu))
+        mus.append(mu)
+        logvars.append(logvar)
+        actions.append(ep["action"])
+        rewards.append(reward)
+        dones.append(done)
+        lengths.append(len(mu))
     if not lengths:
         raise WorldModelsError(f"no readable episodes in {cfg.record_dir}: re-run extract")
     series = Series(mu=np.concatenate(mus), logvar=np.concatenate(logvars), action=np.concatenate(actions),

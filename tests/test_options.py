@@ -1,0 +1,55 @@
+"""Options built from config fields: type, default and help from the field, values checked by the config."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from worldmodels.config import DreamConfig, VAEConfig
+from worldmodels.fileio import WorldModelsError
+from worldmodels.options import add_options, field_docs, from_options
+
+
+def test_help_is_the_field_docstring_and_the_default_the_config_value():
+    parser = argparse.ArgumentParser()
+    add_options(parser, DreamConfig(temperature=0.7), ("temperature",))
+    text = " ".join(parser.format_help().split())
+    assert "--temperature TEMPERATURE tau, the temperature of M's sampling in the dream" in text
+    assert "[paper sec. 4.4]" in text and "(default: 0.7)" in text
+    assert from_options(parser.parse_args([]), DreamConfig(temperature=0.7)).temperature == 0.7
+    assert from_options(parser.parse_args(["--temperature", "1.25"]), DreamConfig()).temperature == 1.25
+
+
+def test_a_class_leaves_the_default_to_the_config_given_later():
+    parser = argparse.ArgumentParser()
+    add_options(parser, DreamConfig, ("temperature",))
+    assert "(default: the environment's)" in " ".join(parser.format_help().split())
+    assert from_options(parser.parse_args([]), DreamConfig(temperature=0.7)) == DreamConfig(temperature=0.7)
+
+
+def test_only_the_options_made_for_the_config_are_taken():
+    parser = argparse.ArgumentParser()
+    add_options(parser, DreamConfig(), ("temperature",))
+    parser.add_argument("--max_steps", type=int, default=0)  # a script's own option of the same name
+    args = parser.parse_args(["--max_steps", "0", "--temperature", "2"])
+    assert from_options(args, DreamConfig()) == DreamConfig(temperature=2.0)
+
+
+@pytest.mark.parametrize("value", ["0", "-0.5", "nan", "inf"])
+def test_values_are_checked_by_the_config_in_one_line(value):
+    parser = argparse.ArgumentParser()
+    add_options(parser, DreamConfig(), ("temperature", "max_steps"))
+    with pytest.raises(WorldModelsError, match=r"^--temperature \(tau\) must be a finite number > 0, got "):
+        from_options(parser.parse_args(["--temperature", value]), DreamConfig())
+    with pytest.raises(WorldModelsError, match="max_steps must be >= 1, got 0"):
+        from_options(parser.parse_args(["--max_steps", "0"]), DreamConfig())
+
+
+def test_field_docs_and_unsupported_fields():
+    docs = field_docs(VAEConfig)
+    assert docs["z_size"].startswith("Latent size: 32 for CarRacing") and "\n" not in docs["foreground_weight"]
+    with pytest.raises(TypeError, match="no option for type"):
+        add_options(argparse.ArgumentParser(), VAEConfig(), ("mean_frame",))  # a bool: not an option here
+    with pytest.raises(TypeError, match="has no field 'tau'"):
+        add_options(argparse.ArgumentParser(), DreamConfig(), ("tau",))

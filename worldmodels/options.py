@@ -1,0 +1,85 @@
+"""Command-line options built from the config dataclasses, so a setting is declared once.
+
+A field of a frozen config (``worldmodels.config``), with its docstring, becomes the option
+``--<field>``: its type, its default and its help text come from the field (CleanRL's style of
+args, with tyro's docstrings as help). ``from_options`` puts the values given back into the config
+through ``dataclasses.replace``, so the dataclass's own ``__post_init__`` checks them, in one place
+for every script (e.g. ``DreamConfig``: a one-line error naming ``--temperature``, the value and
+the range).
+
+    add_options(parser, spec.dream, ("temperature",))      # default: this environment's value
+    add_options(parser, DreamConfig, ("temperature",))     # default None: the environment's, later
+    dream = from_options(parser.parse_args(argv), spec.dream)
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import dataclasses
+import functools
+import inspect
+import textwrap
+import typing
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_PARSERS: dict[Any, type] = {int: int, float: float, str: str}
+"""Field types an option can parse (a bool or a path has its own option where it is needed)."""
+
+
+@functools.cache
+def field_docs(cls: type) -> dict[str, str]:
+    """{field: its docstring, on one line}: the string literal after each field in ``cls``'s source."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    body = tree.body[0].body  # type: ignore[attr-defined]  # the ClassDef
+    docs: dict[str, str] = {}
+    for node, after in zip(body, body[1:]):
+        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)):
+            docs[node.target.id] = " ".join(after.value.value.split())
+    return docs
+
+
+def _field(cls: type, name: str) -> tuple[type, str]:
+    """(the parser of field ``name`` of ``cls``, its help text)."""
+    hints = typing.get_type_hints(cls)
+    if name not in {f.name for f in dataclasses.fields(cls)}:
+        raise TypeError(f"{cls.__name__} has no field {name!r}")
+    if hints[name] not in _PARSERS:
+        raise TypeError(f"{cls.__name__}.{name}: no option for type {hints[name]!r}")
+    return _PARSERS[hints[name]], field_docs(cls).get(name, "")
+
+
+def _dest(cls: type, name: str) -> str:
+    """Where the option's value lands in the namespace: ``DreamConfig.temperature``, so that
+    ``from_options`` takes exactly the options ``add_options`` made (a script's own ``--max_steps``
+    is not ``DreamConfig.max_steps``)."""
+    return f"{cls.__name__}.{name}"
+
+
+def add_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup, config: Any,
+                names: tuple[str, ...]) -> None:
+    """``--<name>`` for each field ``names`` of ``config``, a config instance (its values are the
+    defaults) or a config class (default None: the value of the config ``from_options`` is given)."""
+    cls = config if isinstance(config, type) else type(config)
+    for name in names:
+        parse, doc = _field(cls, name)
+        doc = doc.replace("%", "%%")  # argparse formats help with %
+        if isinstance(config, type):
+            default, shown = None, "the environment's"
+        else:
+            default, shown = getattr(config, name), "%(default)s"
+        parser.add_argument(f"--{name}", dest=_dest(cls, name), metavar=name.upper(), type=parse, default=default,
+                            help=f"{doc} (default: {shown})")
+
+
+def from_options(args: argparse.Namespace, config: T) -> T:
+    """``config`` with the values of the options ``add_options`` made for its class (None: keep
+    ``config``'s), checked by the config's own ``__post_init__``."""
+    cls = type(config)
+    given = {f.name: value for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+             if (value := getattr(args, _dest(cls, f.name), None)) is not None}
+    return dataclasses.replace(config, **given)  # type: ignore[type-var]
