@@ -34,14 +34,9 @@ from binpacking.config import (  # noqa: E402
     check_distribution,
 )
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
-from worldmodels.pipeline.extract import (  # noqa: E402
-    ExtractConfig,
-    add_extract_args,
-    config_from_args,
-    run_extract,
-)
+from worldmodels.pipeline import extract  # noqa: E402
 
-DEFAULTS = ExtractConfig(
+DEFAULTS = extract.ExtractConfig(
     num_episodes=EXTRACT_EPISODES_PER_WORKER,
     out_dir=SPEC.paths.path("record"),  # where vae_train.py looks
     min_frames=0,                       # every episode is kept (they all last --items steps)
@@ -51,7 +46,7 @@ DEFAULTS = ExtractConfig(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_extract_args(parser, DEFAULTS)
+    extract.add_extract_args(parser, DEFAULTS)
     parser.add_argument("--distribution", default=EXTRACT_DISTRIBUTION,
                         help="all (default), a name, or C:s1,s2:p1,p2; '+' joins several")
     parser.add_argument("--items", type=int, default=ITEMS, help="items per episode (default %(default)s)")
@@ -60,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.items < 1:
         raise WorldModelsError(f"--items must be >= 1, got {args.items}")
     args.max_frames = args.max_frames or args.items
-    cfg = config_from_args(args, DEFAULTS)
+    cfg = extract.config_from_args(args, DEFAULTS)
     check_distribution(args.distribution, args.items)  # before any work
 
     from worldmodels.envs import binpacking
@@ -74,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     def make_policy(rng):
         return binpacking.ExtractionPolicy(lambda: envs[-1].bins.state, CAPACITY)
 
-    written = run_extract(cfg, make_env, make_policy, binpacking.action_to_env)
+    written = extract.run_extract(cfg, make_env, make_policy, binpacking.action_to_env)
     print(f"worker {cfg.worker}: wrote {written} new episodes to {cfg.out_dir}")
 
 

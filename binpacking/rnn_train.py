@@ -8,24 +8,7 @@ the mixture of the next z, and the reward of the action (-(C - s) for a new bag,
 Episodes are laid end to end in parallel streams (as Doom) and cut into 100-step windows.
 """
 
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
-
-from binpacking.config import RNN_EPOCHS, SPEC  # noqa: E402
-from worldmodels.fileio import cli_main  # noqa: E402
-from worldmodels.pipeline import rnn_train  # noqa: E402
-
-DEFAULTS = rnn_train.defaults_for(SPEC, RNN_EPOCHS)
-
-
-def main(argv: list[str] | None = None) -> None:
-    rnn_train.script_main(__doc__, DEFAULTS, argv)
-
-
 if __name__ == "__main__":
-    cli_main(main)
+    from worldmodels.pipeline.shell import run_step
+
+    run_step("rnn_train", __file__, __doc__)

@@ -28,14 +28,9 @@ one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrid
 from carracing.config import BACKEND, EPISODE_STEPS, SPEC  # noqa: E402
 from worldmodels.envs.carracing import add_backend_argument  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
-from worldmodels.pipeline.extract import (  # noqa: E402
-    ExtractConfig,
-    add_extract_args,
-    config_from_args,
-    run_extract,
-)
+from worldmodels.pipeline import extract  # noqa: E402
 
-DEFAULTS = ExtractConfig(
+DEFAULTS = extract.ExtractConfig(
     num_episodes=200,  # [orig carracing/extract.py: MAX_TRIALS = 200 per worker]
     out_dir=SPEC.paths.path("record"),  # carracing/record, where vae_train.py looks
     min_frames=0,  # keep every episode (the original kept all)
@@ -45,16 +40,16 @@ DEFAULTS = ExtractConfig(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_extract_args(parser, DEFAULTS)
+    extract.add_extract_args(parser, DEFAULTS)
     add_backend_argument(parser, BACKEND)
     args = parser.parse_args(argv)
-    cfg = config_from_args(args, DEFAULTS)
+    cfg = extract.config_from_args(args, DEFAULTS)
 
     # imports box2d and pygame: after parsing, so --help stays fast
     from worldmodels.envs import carracing
 
     make_env = partial(carracing.make, backend=args.backend, max_steps=cfg.max_frames)
-    written = run_extract(cfg, make_env, carracing.random_policy, carracing.action_to_env)
+    written = extract.run_extract(cfg, make_env, carracing.random_policy, carracing.action_to_env)
     print(f"worker {cfg.worker}: wrote {written} new episodes to {cfg.out_dir}")
 
 

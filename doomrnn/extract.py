@@ -25,14 +25,9 @@ one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrid
 
 from doomrnn.config import SPEC
 from worldmodels.fileio import cli_main
-from worldmodels.pipeline.extract import (
-    ExtractConfig,
-    add_extract_args,
-    config_from_args,
-    run_extract,
-)
+from worldmodels.pipeline import extract  # noqa: E402
 
-DEFAULTS = ExtractConfig(
+DEFAULTS = extract.ExtractConfig(
     num_episodes=200,  # [orig doomrnn/extract.py: MAX_TRIALS = 200 per worker]
     out_dir=SPEC.paths.path("record"),  # doomrnn/record, where vae_train.py looks
     min_frames=100,  # keep episodes longer than 100 frames [orig doomrnn/extract.py: MIN_LENGTH]
@@ -43,16 +38,16 @@ RESOLUTION = "160x120"  # same frame and crop ratio as the original 640x480 [ori
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_extract_args(parser, DEFAULTS)
+    extract.add_extract_args(parser, DEFAULTS)
     parser.add_argument("--resolution", default=RESOLUTION, help="screen WxH (default %(default)s; original 640x480)")
     args = parser.parse_args(argv)
-    cfg = config_from_args(args, DEFAULTS)
+    cfg = extract.config_from_args(args, DEFAULTS)
 
     # imports vizdoom: after parsing, so --help stays fast
     from worldmodels.envs import doom
 
     doom_cfg = doom.DoomConfig(resolution=args.resolution, max_steps=cfg.max_frames)
-    written = run_extract(cfg, partial(doom.DoomTakeCoverEnv, doom_cfg), doom.random_policy, doom.action_to_env)
+    written = extract.run_extract(cfg, partial(doom.DoomTakeCoverEnv, doom_cfg), doom.random_policy, doom.action_to_env)
     print(f"worker {cfg.worker}: wrote {written} new episodes to {cfg.out_dir}")
 
 

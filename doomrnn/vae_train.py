@@ -4,24 +4,7 @@
     python vae_train.py --epochs 1 --max_frames 2000   # a quick run
 """
 
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
-
-from doomrnn.config import SPEC, VAE_EPOCHS, VAE_FRAMES_PER_EPOCH  # noqa: E402
-from worldmodels.fileio import cli_main  # noqa: E402
-from worldmodels.pipeline import vae_train  # noqa: E402
-
-DEFAULTS = vae_train.defaults_for(SPEC, VAE_EPOCHS, VAE_FRAMES_PER_EPOCH)
-
-
-def main(argv: list[str] | None = None) -> None:
-    vae_train.script_main(__doc__, DEFAULTS, argv)
-
-
 if __name__ == "__main__":
-    cli_main(main)
+    from worldmodels.pipeline.shell import run_step
+
+    run_step("vae_train", __file__, __doc__)
