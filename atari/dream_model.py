@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     check_controller(args.controller, spec)
     args.video = args.video or workdir() / "videos" / f"{spec.name}_dream_seed{args.seed}.mp4"
-    args.where, args.mode, args.episodes, args.num_envs = "dream", "render", 1, 1
+    args.where, args.mode, args.episodes = "dream", "render", 1
     evaluate.run(args, spec, None, ("real",), workdir() / "videos")
 
 

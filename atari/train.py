@@ -28,7 +28,7 @@ one_thread_per_process()  # the MPI processes already fill the cores
 
 from atari.config import env_factory, parse, spec_matching_rnn
 from estool.train import TrainConfig, build_parser, config_from_args, launch
-from worldmodels.config import EnvSpec
+from worldmodels.config import EnvSpec, RolloutConfig
 from worldmodels.fileio import WorldModelsError, cli_main
 from worldmodels.onnx_encoder import add_encoder_argument  # noqa: E402
 from worldmodels.options import add_options, from_options
@@ -50,7 +50,7 @@ def make_parser(spec: EnvSpec) -> argparse.ArgumentParser:
     group.add_argument("--initial_z", type=Path, default=spec.paths.path("initial_z"))
     group.add_argument("--max_steps", type=int, default=spec.dream.max_steps,
                        help="episode cap in agent steps, real game and dream (default %(default)s = 18,000 frames)")
-    group.add_argument("--num_envs", type=int, default=8, help="real games each worker plays in lockstep")
+    add_options(group, RolloutConfig(), ("num_envs",))
     add_encoder_argument(group)
     return parser
 
@@ -72,8 +72,9 @@ class DreamThenReal:
 def main(argv: list[str] | None = None) -> None:
     ns, spec = parse(argv, make_parser)
     cfg = config_from_args(ns, DEFAULTS)
-    if ns.max_steps < 1 or ns.num_envs < 1:
-        raise WorldModelsError(f"--max_steps and --num_envs must be >= 1, got {ns.max_steps}, {ns.num_envs}")
+    rollout = from_options(ns, RolloutConfig())  # checks --num_envs
+    if ns.max_steps < 1:
+        raise WorldModelsError(f"--max_steps must be >= 1, got {ns.max_steps}")
     dream = from_options(ns, spec.dream)  # checks --temperature
     if ns.eval_real and not ns.dream:
         raise WorldModelsError("--eval_real only makes sense with --dream (real training is scored in the real game)")
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
 
     def make_real():
         from worldmodels.evaluators import RealEvaluator
-        return RealEvaluator(spec, make_env, ns.vae, ns.rnn, num_envs=ns.num_envs, encoder=ns.encoder)
+        return RealEvaluator(spec, make_env, ns.vae, ns.rnn, num_envs=rollout.num_envs, encoder=ns.encoder)
 
     def make_evaluator():
         if not ns.dream:

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     shipped = model_files(args.distribution).controller
     args.controller = original.stand_in(args.controller, shipped) or shipped
     args.video = args.video or HERE / "videos" / f"dream_seed{args.seed}.mp4"
-    args.where, args.mode, args.episodes, args.num_envs = "binpackingrnn", "render", 1, 1
+    args.where, args.mode, args.episodes = "binpackingrnn", "render", 1
     evaluate.run(args, SPEC, None, ("binpacking",), HERE / "videos")
 
 

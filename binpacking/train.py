@@ -27,8 +27,10 @@ one_thread_per_process()  # the MPI processes already fill the cores
 
 from binpacking.config import DISTRIBUTION, SPEC, check_distribution, train_log_prefix  # noqa: E402
 from estool.train import TrainConfig, build_parser, config_from_args, launch  # noqa: E402
+from worldmodels.config import RolloutConfig  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
 from worldmodels.onnx_encoder import add_encoder_argument  # noqa: E402
+from worldmodels.options import add_options, from_options  # noqa: E402
 
 DEFAULTS = TrainConfig(
     num_worker=64, num_worker_trial=1,  # population 64 [paper sec. 4.3; orig]
@@ -47,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     real = parser.add_argument_group("real environment")
     real.add_argument("--distribution", default=DISTRIBUTION, help="item distribution (default %(default)s)")
     real.add_argument("--items", type=int, default=None, help="items per episode (default: the distribution's)")
-    real.add_argument("--num_envs", type=int, default=8, help="games per worker stepped in lockstep")
+    add_options(real, RolloutConfig(), ("num_envs",))
     add_encoder_argument(real)
     real.add_argument("--vae", type=Path, default=SPEC.paths.path("vae"))
     real.add_argument("--rnn", type=Path, default=SPEC.paths.path("rnn"))
@@ -56,8 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     ns.log_dir = ns.log_dir or str(train_log_prefix(ns.distribution).parent)
     cfg = config_from_args(ns, DEFAULTS)
     check_distribution(ns.distribution, ns.items)
-    if ns.num_envs < 1:
-        raise WorldModelsError(f"--num_envs must be >= 1, got {ns.num_envs}")
+    rollout = from_options(ns, RolloutConfig())  # checks --num_envs
     for path, step in ((ns.vae, "vae_train.py"), (ns.rnn, "rnn_train.py")):
         if not path.is_file():
             raise WorldModelsError(f"{path} not found: run {step} first")
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
         from worldmodels.envs import binpacking
         from worldmodels.evaluators import RealEvaluator
         make_env = partial(binpacking.make, distribution=ns.distribution, items=ns.items)
-        return RealEvaluator(SPEC, make_env, ns.vae, ns.rnn, num_envs=ns.num_envs, encoder=ns.encoder,
+        return RealEvaluator(SPEC, make_env, ns.vae, ns.rnn, num_envs=rollout.num_envs, encoder=ns.encoder,
                              action_mask=binpacking.action_mask)
 
     launch(cfg, SPEC.name, SPEC.controller.num_params, make_evaluator)

@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
         play_window(args, spec)
         return
     args.video = args.video or HERE / "videos" / f"dream_seed{args.seed}.mp4"
-    args.where, args.mode, args.episodes, args.num_envs = "dream", "render", 1, 1
+    args.where, args.mode, args.episodes = "dream", "render", 1
     evaluate.run(args, spec, None, ("carracing",), HERE / "videos")
 
 

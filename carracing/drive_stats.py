@@ -30,9 +30,11 @@ from worldmodels.threads import one_thread_per_process  # noqa: E402  (before nu
 one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
 
 from carracing.config import BACKEND, EPISODE_STEPS, SHIPPED, spec_for_controller  # noqa: E402
+from worldmodels.config import RolloutConfig  # noqa: E402
 from worldmodels.envs.carracing import add_backend_argument, warn_if_scores_not_comparable  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
 from worldmodels.onnx_encoder import add_encoder_argument  # noqa: E402
+from worldmodels.options import add_options, from_options  # noqa: E402
 
 LOW = 600.0
 """Episodes under this reward are counted apart in the summary: the car lost much of the lap."""
@@ -91,16 +93,16 @@ def main(argv: list[str] | None = None) -> None:
                         help="best.json or params .json (default: the shipped controller)")
     parser.add_argument("seed", nargs="?", type=int, default=0)
     parser.add_argument("--episodes", type=int, default=100)
-    parser.add_argument("--num_envs", type=int, default=8, help="games played in lockstep")
+    add_options(parser, RolloutConfig(), ("num_envs",))
     add_encoder_argument(parser)
     parser.add_argument("--max_steps", type=int, default=EPISODE_STEPS, help="frames per episode [orig: 1000]")
     add_backend_argument(parser, BACKEND)
     evaluate.add_model_file_arguments(parser, SHIPPED)
     args = parser.parse_args(argv)
     warn_if_scores_not_comparable(args.backend)
-    if args.episodes < 1 or args.max_steps < 1 or args.num_envs < 1:
-        raise WorldModelsError(f"--episodes, --max_steps and --num_envs must be >= 1, got {args.episodes}, "
-                               f"{args.max_steps} and {args.num_envs}")
+    rollout = from_options(args, RolloutConfig())  # checks --num_envs
+    if args.episodes < 1 or args.max_steps < 1:
+        raise WorldModelsError(f"--episodes and --max_steps must be >= 1, got {args.episodes} and {args.max_steps}")
     spec = spec_for_controller(args.controller)
     evaluate.fill_model_files(args, spec)
     params = read_controller(args.controller, spec.controller.num_params)
@@ -108,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     seeds = args.seed + np.arange(args.episodes, dtype=np.int64)
     rows: dict[int, dict] = {}
     rewards, steps, _ = real_rollouts(agent, lambda: recording_env(rows, args.backend, args.max_steps),
-                                      params[None], seeds[None], num_envs=args.num_envs)
+                                      params[None], seeds[None], num_envs=rollout.num_envs)
     for k, seed in enumerate(seeds):
         print(episode_line(k, int(seed), rewards[0, k], int(steps[0, k]), rows[int(seed)]))
     print(summary(rewards[0], [rows[int(s)] for s in seeds]))

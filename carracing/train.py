@@ -33,10 +33,11 @@ import numpy as np  # noqa: E402
 
 from carracing.config import BACKEND, EPISODE_STEPS, SPEC, V_ONLY_SPEC  # noqa: E402
 from estool.train import TrainConfig, build_parser, config_from_args, launch  # noqa: E402
-from worldmodels.config import EnvSpec  # noqa: E402
+from worldmodels.config import EnvSpec, RolloutConfig  # noqa: E402
 from worldmodels.envs.carracing import add_backend_argument  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
 from worldmodels.onnx_encoder import add_encoder_argument  # noqa: E402
+from worldmodels.options import add_options, from_options  # noqa: E402
 
 DEFAULTS = TrainConfig(num_worker=64, num_worker_trial=1, num_episode=16, eval_steps=25,
                        sigma_init=0.1, log_dir=str(SPEC.paths.path("log")))  # [paper sec. 3.3; orig carracing/train.py]
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     game.add_argument("--rnn", type=Path, default=SPEC.paths.path("rnn"), help="M weights (.npz or original .json)")
     game.add_argument("--max_steps", type=int, default=EPISODE_STEPS,
                       help="cap every episode at this many frames (default %(default)s [orig])")
-    game.add_argument("--num_envs", type=int, default=8, help="games each worker plays in lockstep")
+    add_options(game, RolloutConfig(), ("num_envs",))
     add_encoder_argument(game)
     add_backend_argument(game, BACKEND)
     game.add_argument("--v_only", action="store_true",
@@ -57,8 +58,9 @@ def main(argv: list[str] | None = None) -> None:
     ns = parser.parse_args(argv)
     cfg = config_from_args(ns, DEFAULTS)
     spec = V_ONLY_SPEC if ns.v_only else SPEC
-    if ns.max_steps < 1 or ns.num_envs < 1:
-        raise WorldModelsError(f"--max_steps and --num_envs must be >= 1, got {ns.max_steps}, {ns.num_envs}")
+    rollout = from_options(ns, RolloutConfig())  # checks --num_envs
+    if ns.max_steps < 1:
+        raise WorldModelsError(f"--max_steps must be >= 1, got {ns.max_steps}")
     for path, step in ((ns.vae, "vae_train.py"), (ns.rnn, "rnn_train.py")):
         if not path.is_file():
             raise WorldModelsError(f"{path} not found: run {step} first")
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
         if ns.backend == "envpool":  # EnvPool steps a round of games in one call (~25 % less per step)
             from worldmodels.envs.envpool_carracing import EnvPoolCarRacingVector
             make_vector = partial(EnvPoolCarRacingVector, max_steps=ns.max_steps)
-        return RealEvaluator(spec, make_env, ns.vae, ns.rnn, num_envs=ns.num_envs, encoder=ns.encoder,
+        return RealEvaluator(spec, make_env, ns.vae, ns.rnn, num_envs=rollout.num_envs, encoder=ns.encoder,
                              make_vector=make_vector)
 
     launch(cfg, spec.name, spec.controller.num_params, make_evaluator, start_mean(ns.init_from, spec))

@@ -31,6 +31,7 @@ one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrid
 from doomrnn.config import SHIPPED, SPEC  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
 from worldmodels.onnx_encoder import add_encoder_argument  # noqa: E402
+from worldmodels.options import add_options  # noqa: E402
 from worldmodels.pipeline import evaluate  # noqa: E402
 from worldmodels.play import has_display  # noqa: E402
 
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--episodes", type=int, default=EPISODES,
                         help="headless: episodes (default %(default)s [orig])")
     parser.add_argument("--seed", type=int, default=0, help="seed of the dream and the random policy")
-    parser.add_argument("--temperature", type=float, default=None, help=f"tau (default {SPEC.dream.temperature})")
+    add_options(parser, SPEC.dream, ("temperature",))  # read by evaluate.open_dream
     evaluate.add_model_file_arguments(parser, SHIPPED)
     add_encoder_argument(parser)
     args = parser.parse_args(argv)

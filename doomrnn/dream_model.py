@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
         play_by_keyboard(args)
         return
     args.video = args.video or HERE / "videos" / f"dream_seed{args.seed}.mp4"
-    args.where, args.mode, args.episodes, args.num_envs = "doomrnn", "render", 1, 1
+    args.where, args.mode, args.episodes = "doomrnn", "render", 1
     evaluate.run(args, SPEC, None, ("doomreal",), HERE / "videos")
 
 

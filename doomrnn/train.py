@@ -25,6 +25,7 @@ one_thread_per_process()  # the MPI processes already fill the cores
 
 from doomrnn.config import SPEC  # noqa: E402
 from estool.train import TrainConfig, build_parser, config_from_args, launch  # noqa: E402
+from worldmodels.config import RolloutConfig  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.onnx_encoder import add_encoder_argument  # noqa: E402
 from worldmodels.options import add_options, from_options  # noqa: E402
@@ -42,11 +43,12 @@ def main(argv: list[str] | None = None) -> None:
     real = parser.add_argument_group("real game (instead of the dream)")
     real.add_argument("--real", action="store_true", help="evaluate candidates in the real game, not the dream")
     real.add_argument("--vae", type=Path, default=SPEC.paths.path("vae"))
-    real.add_argument("--num_envs", type=int, default=8, help="games each worker plays in lockstep")
+    add_options(real, RolloutConfig(), ("num_envs",))
     add_encoder_argument(real)
     ns = parser.parse_args(argv)
     cfg = config_from_args(ns, DEFAULTS)
     spec = replace(SPEC, dream=from_options(ns, SPEC.dream))  # checks --temperature
+    rollout = from_options(ns, RolloutConfig())  # checks --num_envs
     needed = ((ns.rnn, "rnn_train.py"), (ns.vae, "vae_train.py")) if ns.real else \
         ((ns.rnn, "rnn_train.py"), (ns.initial_z, "series.py"))
     for path, step in needed:
@@ -58,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
         if ns.real:
             from worldmodels.envs.doom import make
             from worldmodels.evaluators import RealEvaluator
-            return RealEvaluator(SPEC, make, ns.vae, ns.rnn, num_envs=ns.num_envs, encoder=ns.encoder)
+            return RealEvaluator(SPEC, make, ns.vae, ns.rnn, num_envs=rollout.num_envs, encoder=ns.encoder)
         from worldmodels.evaluators import DreamEvaluator
         return DreamEvaluator(spec, ns.rnn, ns.initial_z)
 

@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from worldmodels.config import DreamConfig, VAEConfig
+from worldmodels.config import DreamConfig, RolloutConfig, VAEConfig
 from worldmodels.fileio import WorldModelsError
 from worldmodels.options import add_options, field_docs, from_options
 
@@ -53,3 +53,15 @@ def test_field_docs_and_unsupported_fields():
         add_options(argparse.ArgumentParser(), VAEConfig(), ("mean_frame",))  # a bool: not an option here
     with pytest.raises(TypeError, match="has no field 'tau'"):
         add_options(argparse.ArgumentParser(), DreamConfig(), ("tau",))
+
+
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_num_envs_is_declared_once_and_checked_by_rollout_config(value):
+    parser = argparse.ArgumentParser()
+    add_options(parser, RolloutConfig(), ("num_envs",))
+    text = " ".join(parser.format_help().split())
+    assert "--num_envs NUM_ENVS real: games a worker plays in lockstep" in text and "(default: 8)" in text
+    assert from_options(parser.parse_args([]), RolloutConfig()).num_envs == 8
+    assert from_options(parser.parse_args(["--num_envs", "3"]), RolloutConfig()).num_envs == 3
+    with pytest.raises(WorldModelsError, match=rf"^--num_envs \(games in lockstep\) must be >= 1, got {value}$"):
+        from_options(parser.parse_args(["--num_envs", value]), RolloutConfig())

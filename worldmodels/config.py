@@ -147,6 +147,20 @@ class DreamConfig:
 
 
 @dataclass(frozen=True)
+class RolloutConfig:
+    """How a worker plays C in the real game: ``--num_envs`` of model.py, train.py and the generic
+    ``game.py`` route, each built from this field (``worldmodels.options``)."""
+
+    num_envs: int = 8
+    """real: games a worker plays in lockstep, so V encodes a batch of frames per call; 8 [design:
+    measured 1.86x the agent steps/s of 1 game, benchmarks/bench_doom.py and doomrnn/EXPERIMENTS.md]"""
+
+    def __post_init__(self) -> None:
+        if self.num_envs < 1:
+            _refuse(f"--num_envs (games in lockstep) must be >= 1, got {self.num_envs}")
+
+
+@dataclass(frozen=True)
 class Paths:
     """Where each step reads and writes, relative to an environment directory."""
 

@@ -54,6 +54,9 @@ def save_rnn(path: Path, spec) -> Path:
     ("drive_stats.py", ("missing.json",), "not found"),
     ("drive_stats.py", ("--episodes", "0"), "--episodes"),
     ("extract.py", ("--max_frames", "0"), "max_frames"),
+    ("model.py", ("carracing", "norender", "--num_envs", "0"), "--num_envs (games in lockstep) must be >= 1, got 0"),
+    ("train.py", ("-g", "1", "--num_envs", "-1"), "--num_envs (games in lockstep) must be >= 1, got -1"),
+    ("drive_stats.py", ("--num_envs", "0"), "--num_envs (games in lockstep) must be >= 1, got 0"),
 ])
 def test_missing_inputs_name_the_step(tmp_path, script, args, hint):
     assert hint in one_error_line(run(script, *args, workdir=tmp_path))

@@ -63,3 +63,24 @@ def test_wrong_environment_weights_and_corrupt_controller(tmp_path):
     (tmp_path / "c.json").write_text(json.dumps([[0.0] * 867, 1.0]))  # CarRacing's 867 params
     result = run("model.py", "doomreal", "norender", str(tmp_path / "c.json"), workdir=tmp_path)
     assert result.returncode == 2 and "1088" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "-1"])
+@pytest.mark.parametrize("script,args", [
+    ("model.py", ("doomreal", "norender")),
+    ("model.py", ("doomrnn", "norender")),
+    ("train.py", ("-g", "1", "--real")),
+    ("train.py", ("-g", "1")),
+])
+def test_num_envs_below_one_is_one_line_naming_the_option(tmp_path, script, args, value):
+    """--num_envs comes from RolloutConfig: checked once, the same line in every script."""
+    result = run(script, *args, "--num_envs", value, workdir=tmp_path)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines() == [f"error: --num_envs (games in lockstep) must be >= 1, got {value}"]
+
+
+def test_doomrnn_py_takes_its_temperature_through_the_dream_config(tmp_path):
+    """doomrnn.py's --temperature is DreamConfig's option (it was once a separate one, ignored)."""
+    result = run("doomrnn.py", "--episodes", "1", "--temperature", "0", workdir=REPO / "doomrnn")
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines()[-1] == "error: --temperature (tau) must be a finite number > 0, got 0.0"

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from worldmodels.config import DreamConfig, EnvSpec, ModelFiles
+from worldmodels.config import DreamConfig, EnvSpec, ModelFiles, RolloutConfig
 from worldmodels.fileio import WorldModelsError
 from worldmodels.formats import read_controller, read_initial_z
 from worldmodels.onnx_encoder import add_encoder_argument
@@ -89,7 +89,7 @@ def add_arguments(parser: argparse.ArgumentParser, files: ModelFiles, real_names
     add_model_file_arguments(parser, files)
     add_options(parser, DreamConfig, ("temperature",))
     parser.add_argument("--video", type=Path, default=None, help="render: write this .mp4/.gif")
-    parser.add_argument("--num_envs", type=int, default=8, help="real: games played in lockstep")
+    add_options(parser, RolloutConfig(), ("num_envs",))
     add_encoder_argument(parser)
     parser.add_argument("--max_steps", type=int, default=0, help="cap each episode (0: the env's own)")
     parser.add_argument("--procs", type=int, default=1,
@@ -151,6 +151,7 @@ def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., gym.Env
     episodes = 1 if args.mode == "render" else (args.episodes or 100)
     if episodes < 1:
         raise WorldModelsError(f"--episodes must be >= 1, got {episodes}")
+    rollout = from_options(args, RolloutConfig())  # checks --num_envs (dream_model.py has none: the default)
     fill_model_files(args, spec)
     params = read_controller(args.controller, spec.controller.num_params)
     seeds = (args.seed + np.arange(episodes, dtype=np.int64))[None, :]
@@ -173,13 +174,13 @@ def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., gym.Env
         from worldmodels.evaluators import RealEvaluator
         from worldmodels.parallel import evaluate_in_processes
         make_evaluator = partial(RealEvaluator, spec, partial(make_env, render_mode="rgb_array"), args.vae, args.rnn,
-                                 num_envs=args.num_envs, action_mask=action_mask, encoder=args.encoder)
+                                 num_envs=rollout.num_envs, action_mask=action_mask, encoder=args.encoder)
         rewards, steps = evaluate_in_processes(make_evaluator, params[None], seeds, args.max_steps, procs)
     elif real:
         from worldmodels.rollout import real_rollouts
         env_factory = (lambda: make_env(render_mode="human")) if window else (lambda: make_env(render_mode="rgb_array"))
         rewards, steps, episode_frames = real_rollouts(agent, env_factory, params[None], seeds,
-                                                       max_len=args.max_steps, num_envs=args.num_envs,
+                                                       max_len=args.max_steps, num_envs=rollout.num_envs,
                                                        record_frames=video is not None)
         frames = episode_frames[0] if video is not None else None
     else:

@@ -68,6 +68,7 @@ def rnn_train(game: Game, argv: list[str], prog: str) -> None:
 
 def train(game: Game, argv: list[str], prog: str) -> None:
     from estool.train import TrainConfig, build_parser, config_from_args, launch
+    from worldmodels.config import RolloutConfig
     from worldmodels.onnx_encoder import add_encoder_argument
     from worldmodels.options import add_options, from_options
     spec, b = game.spec, game.budget
@@ -86,12 +87,11 @@ def train(game: Game, argv: list[str], prog: str) -> None:
     models.add_argument("--vae", type=Path, default=spec.paths.path("vae"))
     models.add_argument("--rnn", type=Path, default=spec.paths.path("rnn"))
     models.add_argument("--initial_z", type=Path, default=spec.paths.path("initial_z"))
-    models.add_argument("--num_envs", type=int, default=8, help="real: games each worker plays in lockstep")
+    add_options(models, RolloutConfig(), ("num_envs",))
     add_encoder_argument(models)
     ns = parser.parse_args(argv)
     cfg = config_from_args(ns, defaults)
-    if ns.num_envs < 1:
-        raise WorldModelsError(f"--num_envs must be >= 1, got {ns.num_envs}")
+    rollout = from_options(ns, RolloutConfig())  # checks --num_envs
     needed = [(ns.rnn, "rnn_train"), (ns.initial_z, "series")] if ns.dream else [(ns.rnn, "rnn_train"),
                                                                                   (ns.vae, "vae_train")]
     for path, step in needed:
@@ -104,7 +104,7 @@ def train(game: Game, argv: list[str], prog: str) -> None:
             from worldmodels.evaluators import DreamEvaluator
             return DreamEvaluator(spec, ns.rnn, ns.initial_z)
         from worldmodels.evaluators import RealEvaluator
-        return RealEvaluator(spec, game.make_env, ns.vae, ns.rnn, num_envs=ns.num_envs,
+        return RealEvaluator(spec, game.make_env, ns.vae, ns.rnn, num_envs=rollout.num_envs,
                              action_mask=game.action_mask, encoder=ns.encoder)
 
     launch(cfg, game.run_name(ns.dream), spec.controller.num_params, make_evaluator)
