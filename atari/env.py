@@ -22,10 +22,17 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
 from atari.config import add_game_arguments, env_options, variant
+from worldmodels.config import RolloutConfig
 from worldmodels.fileio import WorldModelsError, cli_main
+from worldmodels.options import add_options, from_options
 from worldmodels.play import FRAME_EVERY, FRAMES_SAVED, has_display, no_display, save_frame_pair
 
 FPS = 15          # 60 Hz emulator / frame skip 4
+
+
+def max_steps(args: argparse.Namespace) -> int | None:
+    """--max_steps, checked (>= 0); None for 0: the game's own cap (4,500 agent steps)."""
+    return from_options(args, RolloutConfig()).max_steps or None
 
 
 def play_keyboard(args: argparse.Namespace) -> None:
@@ -33,7 +40,7 @@ def play_keyboard(args: argparse.Namespace) -> None:
 
     from worldmodels.envs.atari import make_from_config
 
-    env = make_from_config(env_options(args, args.max_steps), render_mode="rgb_array")
+    env = make_from_config(env_options(args, max_steps(args)), render_mode="rgb_array")
     score = [0.0, 0]
 
     def callback(obs, next_obs, action, reward, terminated, truncated, info):
@@ -54,7 +61,7 @@ def play_random(args: argparse.Namespace) -> None:
 
     from worldmodels.envs.atari import RandomHoldPolicy, action_to_env, make_from_config
 
-    cfg = env_options(args, args.max_steps)
+    cfg = env_options(args, max_steps(args))
     env = make_from_config(cfg, render_mode="rgb_array")
     rng = np.random.default_rng(args.seed)
     policy = RandomHoldPolicy(rng, int(env.action_space.n), max_hold=args.max_hold)
@@ -92,7 +99,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--random", type=int, metavar="N", help="play N episodes with the random agent (no display)")
     parser.add_argument("--max_hold", type=int, default=1, help="--random: hold each action 1..N steps (default 1)")
     parser.add_argument("--seed", type=int, default=0, help="episode k uses seed + k (default %(default)s)")
-    parser.add_argument("--max_steps", type=int, default=None, help="episode cap in agent steps (default 4500)")
+    add_options(parser, RolloutConfig(), ("max_steps",))  # 0: the game's own 4,500 steps
     parser.add_argument("--frames", type=Path, help="with --random: save raw and processed frames (PNG) here")
     parser.add_argument("--list_games", action="store_true", help="print every game ale-py ships and exit")
     args = parser.parse_args(argv)
@@ -100,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
         from worldmodels.envs.atari import known_games, title
         print(" ".join(title(g) for g in known_games()))
         return
-    env_options(args, args.max_steps)  # an unknown game or a bad cap: one clear line, before anything else
+    env_options(args, max_steps(args))  # an unknown game or a bad cap: one clear line, before anything else
     if args.random is not None:
         if args.random < 1 or args.max_hold < 1:
             raise WorldModelsError(f"--random and --max_hold must be >= 1, got {args.random}, {args.max_hold}")

@@ -29,8 +29,9 @@ one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrid
 
 from atari.config import TRAINED, check_controller, env_factory, parse, spec_matching_rnn, workdir
 from worldmodels import original
-from worldmodels.config import EnvSpec
+from worldmodels.config import EnvSpec, RolloutConfig
 from worldmodels.fileio import WorldModelsError, cli_main
+from worldmodels.options import from_options
 from worldmodels.pipeline import evaluate
 
 REAL, DREAM = ("real",), ("dream",)
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.where in DREAM and not spec.rnn.reward_head and args.rnn.is_file():
         raise WorldModelsError(f"M {args.rnn} has no reward/done heads: its dream has no score or end; "
                                f"play in the real game instead")
-    max_steps = args.max_steps or None
+    max_steps = from_options(args, RolloutConfig()).max_steps or None  # checks --max_steps; 0: the game's own
     evaluate.run(args, spec, env_factory(args, max_steps=max_steps), REAL, workdir() / "videos")
 
 

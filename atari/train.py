@@ -48,9 +48,7 @@ def make_parser(spec: EnvSpec) -> argparse.ArgumentParser:
     group.add_argument("--vae", type=Path, default=spec.paths.path("vae"))
     group.add_argument("--rnn", type=Path, default=spec.paths.path("rnn"))
     group.add_argument("--initial_z", type=Path, default=spec.paths.path("initial_z"))
-    group.add_argument("--max_steps", type=int, default=spec.dream.max_steps,
-                       help="episode cap in agent steps, real game and dream (default %(default)s = 18,000 frames)")
-    add_options(group, RolloutConfig(), ("num_envs",))
+    add_options(group, RolloutConfig(), ("num_envs", "max_steps"))  # --max_steps 0: 4,500 steps = 18,000 frames
     add_encoder_argument(group)
     return parser
 
@@ -72,9 +70,7 @@ class DreamThenReal:
 def main(argv: list[str] | None = None) -> None:
     ns, spec = parse(argv, make_parser)
     cfg = config_from_args(ns, DEFAULTS)
-    rollout = from_options(ns, RolloutConfig())  # checks --num_envs
-    if ns.max_steps < 1:
-        raise WorldModelsError(f"--max_steps must be >= 1, got {ns.max_steps}")
+    rollout = from_options(ns, RolloutConfig())  # checks --num_envs and --max_steps
     dream = from_options(ns, spec.dream)  # checks --temperature
     if ns.eval_real and not ns.dream:
         raise WorldModelsError("--eval_real only makes sense with --dream (real training is scored in the real game)")
@@ -90,8 +86,8 @@ def main(argv: list[str] | None = None) -> None:
     if ns.dream and not spec.rnn.reward_head:
         raise WorldModelsError(f"M {ns.rnn} has no reward/done heads, so its dream has no score: retrain it "
                                f"with rnn_train.py (without --no_heads) or train in the real game (drop --dream)")
-    spec = replace(spec, dream=replace(dream, max_steps=ns.max_steps))
-    make_env = env_factory(ns, max_steps=ns.max_steps)
+    spec = replace(spec, dream=replace(dream, max_steps=rollout.max_steps or dream.max_steps))
+    make_env = env_factory(ns, max_steps=rollout.max_steps or None)  # 0: the game's own 18,000 frames
 
     def make_real():
         from worldmodels.evaluators import RealEvaluator

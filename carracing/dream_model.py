@@ -62,8 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--keyboard", action="store_true", help="drive the dream yourself (needs a display)")
     args = original.parse_play_args(parser, argv)
     args.controller = original.stand_in(args.controller, SHIPPED.controller)
-    if args.max_steps < 0:
-        raise WorldModelsError(f"--max_steps must be >= 0, got {args.max_steps}")
+    evaluate.dream_config(SPEC, args)  # a bad --temperature or --max_steps: one line, before anything else
     if args.keyboard and (args.video is not None or not has_display()):
         raise WorldModelsError("--keyboard needs a display ($DISPLAY is not set) and no --video; to watch C "
                                "in the dream headless instead: python dream_model.py --video dream.mp4")

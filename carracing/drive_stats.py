@@ -93,23 +93,23 @@ def main(argv: list[str] | None = None) -> None:
                         help="best.json or params .json (default: the shipped controller)")
     parser.add_argument("seed", nargs="?", type=int, default=0)
     parser.add_argument("--episodes", type=int, default=100)
-    add_options(parser, RolloutConfig(), ("num_envs",))
+    add_options(parser, RolloutConfig(), ("num_envs", "max_steps"))  # --max_steps 0: EPISODE_STEPS = 1000 [orig]
     add_encoder_argument(parser)
-    parser.add_argument("--max_steps", type=int, default=EPISODE_STEPS, help="frames per episode [orig: 1000]")
     add_backend_argument(parser, BACKEND)
     evaluate.add_model_file_arguments(parser, SHIPPED)
     args = parser.parse_args(argv)
     warn_if_scores_not_comparable(args.backend)
-    rollout = from_options(args, RolloutConfig())  # checks --num_envs
-    if args.episodes < 1 or args.max_steps < 1:
-        raise WorldModelsError(f"--episodes and --max_steps must be >= 1, got {args.episodes} and {args.max_steps}")
+    rollout = from_options(args, RolloutConfig())  # checks --num_envs and --max_steps
+    max_steps = rollout.max_steps or EPISODE_STEPS
+    if args.episodes < 1:
+        raise WorldModelsError(f"--episodes must be >= 1, got {args.episodes}")
     spec = spec_for_controller(args.controller)
     evaluate.fill_model_files(args, spec)
     params = read_controller(args.controller, spec.controller.num_params)
     agent = load_agent(spec, args.vae, args.rnn, encoder=args.encoder)
     seeds = args.seed + np.arange(args.episodes, dtype=np.int64)
     rows: dict[int, dict] = {}
-    rewards, steps, _ = real_rollouts(agent, lambda: recording_env(rows, args.backend, args.max_steps),
+    rewards, steps, _ = real_rollouts(agent, lambda: recording_env(rows, args.backend, max_steps),
                                       params[None], seeds[None], num_envs=rollout.num_envs)
     for k, seed in enumerate(seeds):
         print(episode_line(k, int(seed), rewards[0, k], int(steps[0, k]), rows[int(seed)]))

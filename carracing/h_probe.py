@@ -30,7 +30,9 @@ from worldmodels.threads import one_thread_per_process  # noqa: E402  (before nu
 one_thread_per_process()
 
 from carracing.config import EPISODE_STEPS, SHIPPED, SPEC  # noqa: E402
+from worldmodels.config import RolloutConfig  # noqa: E402
 from worldmodels.fileio import WorldModelsError, atomic_write_json, cli_main  # noqa: E402
+from worldmodels.options import add_options, from_options  # noqa: E402
 
 
 def play_random(seeds: np.ndarray, max_steps: int) -> list[dict[str, np.ndarray]]:
@@ -118,22 +120,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rnn", type=Path, default=SHIPPED.rnn, help="M weights (default: the shipped M)")
     parser.add_argument("--episodes", type=int, default=40, help="half fit the probes, half score them")
     parser.add_argument("--seed", type=int, default=5000, help="episode k plays seed S + k")
-    parser.add_argument("--max_steps", type=int, default=EPISODE_STEPS)
+    add_options(parser, RolloutConfig(), ("max_steps",))  # 0: EPISODE_STEPS = 1000
     parser.add_argument("--controller", type=Path, default=None,
                         help="drive with this C (through --vae and --rnn) instead of the extraction policy")
     parser.add_argument("--json", type=Path, default=None, help="also write the table here")
     args = parser.parse_args(argv)
-    if args.episodes < 2 or args.max_steps < 2 or args.seed < 0:
-        raise WorldModelsError(f"need --episodes >= 2, --max_steps >= 2 and --seed >= 0, got {args.episodes}, "
-                               f"{args.max_steps} and {args.seed}")
+    max_steps = from_options(args, RolloutConfig()).max_steps or EPISODE_STEPS  # checks --max_steps >= 0
+    if args.episodes < 2 or max_steps < 2 or args.seed < 0:
+        raise WorldModelsError(f"need --episodes >= 2, --max_steps >= 2 (or 0) and --seed >= 0, got {args.episodes}, "
+                               f"{max_steps} and {args.seed}")
     for path in (args.vae, args.rnn, args.controller):
         if path is not None and not path.is_file():
             raise WorldModelsError(f"{path} not found")
     seeds = args.seed + np.arange(args.episodes, dtype=np.int64)
     if args.controller is None:
-        episodes = play_random(seeds, args.max_steps)
+        episodes = play_random(seeds, max_steps)
     else:
-        episodes = play_controller(args.controller, args.vae, args.rnn, seeds, args.max_steps)
+        episodes = play_controller(args.controller, args.vae, args.rnn, seeds, max_steps)
     table = probe_table(episodes, args.vae, args.rnn)
     print(f"V {args.vae}, M {args.rnn}; {args.episodes} episodes from seed {args.seed} "
           f"({'extraction policy' if args.controller is None else args.controller}); "

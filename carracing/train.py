@@ -48,9 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     game = parser.add_argument_group("carracing")
     game.add_argument("--vae", type=Path, default=SPEC.paths.path("vae"), help="V weights (.npz or original .json)")
     game.add_argument("--rnn", type=Path, default=SPEC.paths.path("rnn"), help="M weights (.npz or original .json)")
-    game.add_argument("--max_steps", type=int, default=EPISODE_STEPS,
-                      help="cap every episode at this many frames (default %(default)s [orig])")
-    add_options(game, RolloutConfig(), ("num_envs",))
+    add_options(game, RolloutConfig(), ("num_envs", "max_steps"))  # --max_steps 0: EPISODE_STEPS = 1000 [orig]
     add_encoder_argument(game)
     add_backend_argument(game, BACKEND)
     game.add_argument("--v_only", action="store_true",
@@ -58,9 +56,8 @@ def main(argv: list[str] | None = None) -> None:
     ns = parser.parse_args(argv)
     cfg = config_from_args(ns, DEFAULTS)
     spec = V_ONLY_SPEC if ns.v_only else SPEC
-    rollout = from_options(ns, RolloutConfig())  # checks --num_envs
-    if ns.max_steps < 1:
-        raise WorldModelsError(f"--max_steps must be >= 1, got {ns.max_steps}")
+    rollout = from_options(ns, RolloutConfig())  # checks --num_envs and --max_steps
+    max_steps = rollout.max_steps or EPISODE_STEPS
     for path, step in ((ns.vae, "vae_train.py"), (ns.rnn, "rnn_train.py")):
         if not path.is_file():
             raise WorldModelsError(f"{path} not found: run {step} first")
@@ -74,11 +71,11 @@ def main(argv: list[str] | None = None) -> None:
 
         from worldmodels.envs.carracing import make
         from worldmodels.evaluators import RealEvaluator
-        make_env = partial(make, backend=ns.backend, max_steps=ns.max_steps)
+        make_env = partial(make, backend=ns.backend, max_steps=max_steps)
         make_vector = None
         if ns.backend == "envpool":  # EnvPool steps a round of games in one call (~25 % less per step)
             from worldmodels.envs.envpool_carracing import EnvPoolCarRacingVector
-            make_vector = partial(EnvPoolCarRacingVector, max_steps=ns.max_steps)
+            make_vector = partial(EnvPoolCarRacingVector, max_steps=max_steps)
         return RealEvaluator(spec, make_env, ns.vae, ns.rnn, num_envs=rollout.num_envs, encoder=ns.encoder,
                              make_vector=make_vector)
 

@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.episodes < 1:
         raise WorldModelsError(f"--episodes must be >= 1, got {args.episodes}")
-    args.controller, args.max_steps = SHIPPED.controller, 0  # V, M and initial z: the shipped ones
+    args.controller = SHIPPED.controller  # V, M and initial z: the shipped ones; no --max_steps: the dream's own cap
     if has_display():
         play_window(args)
         return

@@ -65,3 +65,18 @@ def test_num_envs_is_declared_once_and_checked_by_rollout_config(value):
     assert from_options(parser.parse_args(["--num_envs", "3"]), RolloutConfig()).num_envs == 3
     with pytest.raises(WorldModelsError, match=rf"^--num_envs \(games in lockstep\) must be >= 1, got {value}$"):
         from_options(parser.parse_args(["--num_envs", value]), RolloutConfig())
+
+
+def test_max_steps_is_declared_once_and_checked_by_rollout_config():
+    parser = argparse.ArgumentParser()
+    add_options(parser, RolloutConfig(), ("max_steps",))
+    text = " ".join(parser.format_help().split())
+    assert "--max_steps MAX_STEPS cap every episode at this many steps; 0 = the environment's own limit" in text
+    assert "(default: 0)" in text
+    assert from_options(parser.parse_args([]), RolloutConfig()).max_steps == 0
+    assert from_options(parser.parse_args(["--max_steps", "30"]), RolloutConfig()).max_steps == 30
+    with pytest.raises(WorldModelsError, match=r"^--max_steps \(steps per episode, 0: the environment's own limit\) "
+                                               r"must be >= 0, got -1$"):
+        from_options(parser.parse_args(["--max_steps", "-1"]), RolloutConfig())
+    with pytest.raises(WorldModelsError, match=r"must be >= 0, got -1$"):
+        RolloutConfig(max_steps=-1)

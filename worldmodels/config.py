@@ -148,16 +148,22 @@ class DreamConfig:
 
 @dataclass(frozen=True)
 class RolloutConfig:
-    """How a worker plays C in the real game: ``--num_envs`` of model.py, train.py and the generic
-    ``game.py`` route, each built from this field (``worldmodels.options``)."""
+    """How a worker plays C: ``--num_envs`` and ``--max_steps`` of model.py, dream_model.py, train.py
+    and the generic ``game.py`` route, each built from these fields (``worldmodels.options``)."""
 
     num_envs: int = 8
     """real: games a worker plays in lockstep, so V encodes a batch of frames per call; 8 [design:
     measured 1.86x the agent steps/s of 1 game, benchmarks/bench_doom.py and doomrnn/EXPERIMENTS.md]"""
+    max_steps: int = 0
+    """cap every episode at this many steps; 0 = the environment's own limit (the real game's, or
+    the dream's DreamConfig.max_steps)"""
 
     def __post_init__(self) -> None:
         if self.num_envs < 1:
             _refuse(f"--num_envs (games in lockstep) must be >= 1, got {self.num_envs}")
+        if self.max_steps < 0:
+            _refuse(f"--max_steps (steps per episode, 0: the environment's own limit) must be >= 0, "
+                    f"got {self.max_steps}")
 
 
 @dataclass(frozen=True)

@@ -55,8 +55,8 @@ def _field(cls: type, name: str) -> tuple[type, str]:
 
 def _dest(cls: type, name: str) -> str:
     """Where the option's value lands in the namespace: ``DreamConfig.temperature``, so that
-    ``from_options`` takes exactly the options ``add_options`` made (a script's own ``--max_steps``
-    is not ``DreamConfig.max_steps``)."""
+    ``from_options`` takes exactly the options ``add_options`` made (``--max_steps`` is
+    ``RolloutConfig.max_steps``, not ``DreamConfig.max_steps``)."""
     return f"{cls.__name__}.{name}"
 
 

@@ -44,6 +44,9 @@ def save_rnn(path: Path, spec) -> Path:
     return path
 
 
+MAX_STEPS_ERROR = "--max_steps (steps per episode, 0: the environment's own limit) must be >= 0, got -1"
+
+
 @pytest.mark.parametrize("script,args,hint", [
     ("vae_train.py", (), "extract"),
     ("series.py", (), "extract"),
@@ -57,6 +60,10 @@ def save_rnn(path: Path, spec) -> Path:
     ("model.py", ("carracing", "norender", "--num_envs", "0"), "--num_envs (games in lockstep) must be >= 1, got 0"),
     ("train.py", ("-g", "1", "--num_envs", "-1"), "--num_envs (games in lockstep) must be >= 1, got -1"),
     ("drive_stats.py", ("--num_envs", "0"), "--num_envs (games in lockstep) must be >= 1, got 0"),
+    ("model.py", ("carracing", "norender", "--max_steps", "-1"), MAX_STEPS_ERROR),
+    ("train.py", ("-g", "1", "--max_steps", "-1"), MAX_STEPS_ERROR),
+    ("dream_model.py", ("--max_steps", "-1"), MAX_STEPS_ERROR),
+    ("drive_stats.py", ("--max_steps", "-1"), MAX_STEPS_ERROR),
 ])
 def test_missing_inputs_name_the_step(tmp_path, script, args, hint):
     assert hint in one_error_line(run(script, *args, workdir=tmp_path))

@@ -89,9 +89,8 @@ def add_arguments(parser: argparse.ArgumentParser, files: ModelFiles, real_names
     add_model_file_arguments(parser, files)
     add_options(parser, DreamConfig, ("temperature",))
     parser.add_argument("--video", type=Path, default=None, help="render: write this .mp4/.gif")
-    add_options(parser, RolloutConfig(), ("num_envs",))
+    add_options(parser, RolloutConfig(), ("num_envs", "max_steps"))
     add_encoder_argument(parser)
-    parser.add_argument("--max_steps", type=int, default=0, help="cap each episode (0: the env's own)")
     parser.add_argument("--procs", type=int, default=1,
                         help="real norender: processes the episodes are split over (the same episodes for any number)")
     parser.add_argument("--dry_run", action="store_true",
@@ -105,14 +104,14 @@ def add_dream_model_arguments(parser: argparse.ArgumentParser, files: ModelFiles
     add_model_file_arguments(parser, files)
     add_options(parser, spec.dream, ("temperature",))
     parser.add_argument("--video", type=Path, default=None, help="write the controller's dream to this .mp4/.gif")
-    parser.add_argument("--max_steps", type=int, default=0, help=f"cap the episode (0: {spec.dream.max_steps})")
+    add_options(parser, RolloutConfig(), ("max_steps",))  # 0: spec.dream.max_steps
     add_encoder_argument(parser)
 
 
 def dream_config(spec: EnvSpec, args: argparse.Namespace) -> DreamConfig:
     """The environment's dream settings with --temperature and --max_steps (0: keep) applied."""
-    cfg, max_steps = from_options(args, spec.dream), args.max_steps
-    return replace(cfg, max_steps=max_steps) if max_steps else cfg
+    cfg, max_steps = from_options(args, spec.dream), from_options(args, RolloutConfig()).max_steps
+    return replace(cfg, max_steps=max_steps or cfg.max_steps)
 
 
 def open_dream(args: argparse.Namespace, spec: EnvSpec):
@@ -151,7 +150,7 @@ def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., gym.Env
     episodes = 1 if args.mode == "render" else (args.episodes or 100)
     if episodes < 1:
         raise WorldModelsError(f"--episodes must be >= 1, got {episodes}")
-    rollout = from_options(args, RolloutConfig())  # checks --num_envs (dream_model.py has none: the default)
+    rollout = from_options(args, RolloutConfig())  # checks --num_envs and --max_steps (0: the env's own)
     fill_model_files(args, spec)
     params = read_controller(args.controller, spec.controller.num_params)
     seeds = (args.seed + np.arange(episodes, dtype=np.int64))[None, :]
@@ -175,12 +174,12 @@ def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., gym.Env
         from worldmodels.parallel import evaluate_in_processes
         make_evaluator = partial(RealEvaluator, spec, partial(make_env, render_mode="rgb_array"), args.vae, args.rnn,
                                  num_envs=rollout.num_envs, action_mask=action_mask, encoder=args.encoder)
-        rewards, steps = evaluate_in_processes(make_evaluator, params[None], seeds, args.max_steps, procs)
+        rewards, steps = evaluate_in_processes(make_evaluator, params[None], seeds, rollout.max_steps, procs)
     elif real:
         from worldmodels.rollout import real_rollouts
         env_factory = (lambda: make_env(render_mode="human")) if window else (lambda: make_env(render_mode="rgb_array"))
         rewards, steps, episode_frames = real_rollouts(agent, env_factory, params[None], seeds,
-                                                       max_len=args.max_steps, num_envs=rollout.num_envs,
+                                                       max_len=rollout.max_steps, num_envs=rollout.num_envs,
                                                        record_frames=video is not None)
         frames = episode_frames[0] if video is not None else None
     else:
