@@ -7,8 +7,10 @@
 #
 # WORKDIR (default carracing/runs/issue25/work, git-ignored) receives record/ (3,500 episodes,
 # ~3 GB), held/, tf_vae/, series/, tf_initial_z/, tf_rnn/ and snapshots/. When WORKDIR has no V or
-# no M checkpoint yet, the ones committed beside this script (state/) are copied in, so a new
-# machine only re-extracts and re-encodes (about 35 + 15 minutes on 2 cores) and goes on from there.
+# no M checkpoint yet, the ones committed beside this script (state/: V as float16, M's checkpoint
+# with Adam's state after 600 steps, the 200-step snapshot) are copied in, so a new machine only
+# re-extracts and re-encodes (about 50 + 12 minutes on 2 cores) and goes on from there; its series
+# then comes from the float16 V (z within ~1e-3 of the float32 V's that the first 600 steps saw).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 C="$(cd "$HERE/../.." && pwd)"
@@ -41,6 +43,7 @@ if [[ ! -f "$W/tf_rnn/checkpoint.json" && -f "$HERE/state/tf_rnn/checkpoint.json
   mkdir -p "$W/tf_rnn" && cp "$HERE"/state/tf_rnn/* "$W/tf_rnn/"
 fi
 mkdir -p "$W/snapshots"
+cp -n "$HERE"/state/snapshots/*.npz "$W/snapshots/" 2>/dev/null || true  # committed snapshots (step 200)
 # the held-out NLL before any training: M as rnn_train.py initialises it (keras seed 0), not trained
 if [[ ! -f "$W/snapshots/rnn_step0.npz" ]]; then
   PYTHONPATH="$C/.." "$PY" - "$W/snapshots/rnn_step0.npz" <<'PY'
