@@ -39,8 +39,8 @@ done
 [[ -f "$W/series/series.npz" ]] || "$PY" series.py
 [[ -f "$W/held/series/series.npz" ]] || CARRACING_WORKDIR="$W/held" "$PY" series.py --vae "$W/tf_vae/vae.npz"
 # 4. M: 40 "epochs" of 100 steps of 100 episodes x 999 frames = the original's 4,000 steps
-if [[ ! -f "$W/tf_rnn/checkpoint.json" && -f "$HERE/state/tf_rnn/checkpoint.json" ]]; then
-  mkdir -p "$W/tf_rnn" && cp "$HERE"/state/tf_rnn/* "$W/tf_rnn/"
+if [[ ! -f "$W/tf_rnn/checkpoint.json" && -f "$HERE/state/m_checkpoint/checkpoint.json" ]]; then
+  mkdir -p "$W/tf_rnn" && cp "$HERE"/state/m_checkpoint/* "$W/tf_rnn/"
 fi
 mkdir -p "$W/snapshots"
 cp -n "$HERE"/state/snapshots/*.npz "$W/snapshots/" 2>/dev/null || true  # committed snapshots (step 200)
