@@ -8,9 +8,9 @@
 # WORKDIR (default carracing/runs/issue25/work, git-ignored) receives record/ (3,500 episodes,
 # ~3 GB), held/, tf_vae/, series/, tf_initial_z/, tf_rnn/ and snapshots/. When WORKDIR has no V or
 # no M checkpoint yet, the ones committed beside this script (state/: V as float16, M's checkpoint
-# with Adam's state after 600 steps, the 200-step snapshot) are copied in, so a new machine only
+# with Adam's state after 800 steps, the 200-step snapshot) are copied in, so a new machine only
 # re-extracts and re-encodes (about 50 + 12 minutes on 2 cores) and goes on from there; its series
-# then comes from the float16 V (z within ~1e-3 of the float32 V's that the first 600 steps saw).
+# then comes from the float16 V (z within ~1e-3 of the float32 V's that the first 800 steps saw).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 C="$(cd "$HERE/../.." && pwd)"
