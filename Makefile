@@ -42,6 +42,21 @@ bench: $(STAMP)
 clean-venv:
 	rm -rf $(VENV)
 
+# Dopamine (binpacking/run_evaluation_dopamine.py, the bin-packing fork's Rainbow baseline) in a virtualenv
+# of its own: it needs tensorflow, opencv-python and pygame, which would replace .venv's tensorflow-cpu,
+# opencv-python-headless and pygame-ce. requirements-dopamine.txt pins it (about a minute to install).
+DOPAMINE_VENV := .venv-dopamine
+DOPAMINE_STAMP := $(DOPAMINE_VENV)/.installed
+.PHONY: dopamine
+
+dopamine: $(DOPAMINE_STAMP)
+
+$(DOPAMINE_STAMP): requirements-dopamine.txt
+	test -x $(DOPAMINE_VENV)/bin/python || $(PYTHON) -m venv $(DOPAMINE_VENV)
+	$(DOPAMINE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(DOPAMINE_VENV)/bin/python -m pip install --quiet -r requirements-dopamine.txt
+	touch $(DOPAMINE_STAMP)
+
 # The Atari fork's targets (its README: make observations GAME=CarRacing-v0, then vae, z-values,
 # mdnrnn, controller, play), run on this project's scripts in the folder GAME names
 # (worldmodels/make_targets.py: CarRacing-v0 -> carracing/, DoomTakeCover-v0 -> doomrnn/, Pong,
