@@ -24,7 +24,7 @@ from worldmodels.threads import one_thread_per_process  # noqa: E402  (before nu
 
 one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
 
-from atari.config import check_controller, parse, spec_matching_rnn, workdir
+from atari.config import check_controller, parse, spec_matching_rnn
 from atari.model import files
 from worldmodels import original
 from worldmodels.config import EnvSpec
@@ -73,9 +73,9 @@ def main(argv: list[str] | None = None) -> None:
         play_by_keyboard(args, spec)
         return
     check_controller(args.controller, spec)
-    args.video = args.video or workdir() / "videos" / f"{spec.name}_dream_seed{args.seed}.mp4"
+    args.video = args.video or spec.paths.path("videos") / f"{spec.name}_dream_seed{args.seed}.mp4"
     args.where, args.mode, args.episodes = "dream", "render", 1
-    evaluate.run(args, spec, None, ("real",), workdir() / "videos")
+    evaluate.run(args, spec, None, ("real",), spec.paths.path("videos"))
 
 
 if __name__ == "__main__":

@@ -22,8 +22,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
 from atari.config import add_game_arguments, env_options, variant
+from estool.arguments import SEED, int_in
 from worldmodels.config import RolloutConfig
-from worldmodels.fileio import WorldModelsError, cli_main
+from worldmodels.fileio import cli_main
 from worldmodels.options import add_options, from_options
 from worldmodels.play import FRAME_EVERY, FRAMES_SAVED, has_display, no_display, save_frame_pair
 
@@ -96,9 +97,11 @@ def play_random(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_game_arguments(parser)
-    parser.add_argument("--random", type=int, metavar="N", help="play N episodes with the random agent (no display)")
-    parser.add_argument("--max_hold", type=int, default=1, help="--random: hold each action 1..N steps (default 1)")
-    parser.add_argument("--seed", type=int, default=0, help="episode k uses seed + k (default %(default)s)")
+    parser.add_argument("--random", type=int_in(1), metavar="N",
+                        help="play N episodes with the random agent (no display)")
+    parser.add_argument("--max_hold", type=int_in(1), default=1,
+                        help="--random: hold each action 1..N steps (default 1)")
+    parser.add_argument("--seed", type=SEED, default=0, help="episode k uses seed + k (default %(default)s)")
     add_options(parser, RolloutConfig(), ("max_steps",))  # 0: the game's own 4,500 steps
     parser.add_argument("--frames", type=Path, help="with --random: save raw and processed frames (PNG) here")
     parser.add_argument("--list_games", action="store_true", help="print every game ale-py ships and exit")
@@ -109,8 +112,6 @@ def main(argv: list[str] | None = None) -> None:
         return
     env_options(args, max_steps(args))  # an unknown game or a bad cap: one clear line, before anything else
     if args.random is not None:
-        if args.random < 1 or args.max_hold < 1:
-            raise WorldModelsError(f"--random and --max_hold must be >= 1, got {args.random}, {args.max_hold}")
         play_random(args)
     elif not has_display():
         name = variant(args.game, args.full_action_space, args.rgb)

@@ -18,5 +18,5 @@ extra=()
 for ((j = 1; j <= $#; j++)); do
   if [[ "${!j}" == "--" ]]; then extra=("${@:j+1}"); break; fi
 done
-OUT="$("$PY" "$HERE/extract.py" "${extra[@]}" --print_out_dir)" || exit 2
+OUT="$("$PY" "$HERE/extract.py" "${extra[@]}" --print_out_dir)" || { s=$?; exit $((s == 130 ? 130 : 2)); }  # 130: Ctrl-C
 exec bash "$HERE/../worldmodels/scripts/extract_workers.bash" "$HERE/extract.py" "$OUT" "$@"

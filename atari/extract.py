@@ -26,8 +26,9 @@ from worldmodels.threads import one_thread_per_process  # noqa: E402  (before nu
 one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
 
 from atari.config import EPISODES_PER_WORKER, MAX_HOLD, env_options, parse
+from estool.arguments import int_in  # noqa: E402
 from worldmodels.config import EnvSpec
-from worldmodels.fileio import WorldModelsError, cli_main
+from worldmodels.fileio import cli_main
 from worldmodels.pipeline.extract import ExtractConfig, add_extract_args, config_from_args, run_extract
 
 
@@ -43,7 +44,7 @@ def defaults(spec: EnvSpec) -> ExtractConfig:
 def make_parser(spec: EnvSpec) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_extract_args(parser, defaults(spec))
-    parser.add_argument("--max_hold", type=int, default=MAX_HOLD,
+    parser.add_argument("--max_hold", type=int_in(1), default=MAX_HOLD,
                         help="hold each random action 1..N steps (default %(default)s; 1 = plain random agent)")
     parser.add_argument("--print_out_dir", action="store_true", help="print the record folder and exit")
     return parser
@@ -54,8 +55,6 @@ def main(argv: list[str] | None = None) -> None:
     if args.print_out_dir:
         print(args.out_dir)
         return
-    if args.max_hold < 1:
-        raise WorldModelsError(f"--max_hold must be >= 1, got {args.max_hold}")
     cfg = config_from_args(args, defaults(spec))
 
     from worldmodels.envs.atari import RandomHoldPolicy, action_to_env, make_from_config

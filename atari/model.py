@@ -27,7 +27,7 @@ from worldmodels.threads import one_thread_per_process  # noqa: E402  (before nu
 
 one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
 
-from atari.config import TRAINED, check_controller, env_factory, parse, spec_matching_rnn, workdir
+from atari.config import TRAINED, check_controller, env_factory, parse, spec_matching_rnn
 from worldmodels import original
 from worldmodels.config import EnvSpec, RolloutConfig
 from worldmodels.fileio import WorldModelsError, cli_main
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
         raise WorldModelsError(f"M {args.rnn} has no reward/done heads: its dream has no score or end; "
                                f"play in the real game instead")
     max_steps = from_options(args, RolloutConfig()).max_steps or None  # checks --max_steps; 0: the game's own
-    evaluate.run(args, spec, env_factory(args, max_steps=max_steps), REAL, workdir() / "videos")
+    evaluate.run(args, spec, env_factory(args, max_steps=max_steps), REAL, spec.paths.path("videos"))
 
 
 if __name__ == "__main__":

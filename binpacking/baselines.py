@@ -30,6 +30,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
+from estool.arguments import SEED, int_in  # noqa: E402
 from worldmodels.envs.binpacking import (  # noqa: E402
     SMALL,
     Bins,
@@ -39,7 +40,7 @@ from worldmodels.envs.binpacking import (  # noqa: E402
     random_valid,
     sum_of_squares,
 )
-from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
+from worldmodels.fileio import cli_main  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -87,13 +88,11 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, np.ndarray]]:
     parser.add_argument("--distributions", nargs="+", default=list(SMALL),
                         help="names or C:s1,s2:p1,p2 specs (default: the three capacity-9 ones)")
     parser.add_argument("--policies", nargs="+", default=list(POLICIES), choices=list(POLICIES))
-    parser.add_argument("--episodes", type=int, default=100)
-    parser.add_argument("--items", type=int, default=None, help="items per episode (default: the distribution's)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--episodes", type=int_in(1), default=100)
+    parser.add_argument("--items", type=int_in(1), default=None, help="items per episode (default: the distribution's)")
+    parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--markdown", action="store_true", help="print a markdown table")
     args = parser.parse_args(argv)
-    if args.episodes < 1:
-        raise WorldModelsError(f"--episodes must be >= 1, got {args.episodes}")
     dists = [d for spec in args.distributions for d in parse_distribution(spec, args.items)]
     start = time.time()
     results = {d.name: {p: score(d, POLICIES[p], args.seed, args.episodes) for p in args.policies} for d in dists}

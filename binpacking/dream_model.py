@@ -40,9 +40,9 @@ def main(argv: list[str] | None = None) -> None:
     args = original.parse_play_args(parser, argv)
     shipped = model_files(args.distribution).controller
     args.controller = original.stand_in(args.controller, shipped) or shipped
-    args.video = args.video or HERE / "videos" / f"dream_seed{args.seed}.mp4"
+    args.video = args.video or SPEC.paths.path("videos") / f"dream_seed{args.seed}.mp4"
     args.where, args.mode, args.episodes = "binpackingrnn", "render", 1
-    evaluate.run(args, SPEC, None, ("binpacking",), HERE / "videos")
+    evaluate.run(args, SPEC, None, ("binpacking",), SPEC.paths.path("videos"))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""Play online bin packing yourself at a prompt (the same as ``python bin_packing_environment.py``).
+"""Play online bin packing yourself (the same as ``python bin_packing_environment.py``).
 
-    python env.py --distribution bounded_waste --items 20
+    python env.py                                                # keyboard, in a window; needs a display
+    python env.py --text --distribution bounded_waste --items 20    # at a prompt in this terminal
 """
 
 from __future__ import annotations

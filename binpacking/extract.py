@@ -33,7 +33,8 @@ from binpacking.config import (  # noqa: E402
     SPEC,
     check_distribution,
 )
-from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
+from estool.arguments import int_in  # noqa: E402
+from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.pipeline import extract  # noqa: E402
 
 DEFAULTS = extract.ExtractConfig(
@@ -49,11 +50,9 @@ def main(argv: list[str] | None = None) -> None:
     extract.add_extract_args(parser, DEFAULTS)
     parser.add_argument("--distribution", default=EXTRACT_DISTRIBUTION,
                         help="all (default), a name, or C:s1,s2:p1,p2; '+' joins several")
-    parser.add_argument("--items", type=int, default=ITEMS, help="items per episode (default %(default)s)")
+    parser.add_argument("--items", type=int_in(1), default=ITEMS, help="items per episode (default %(default)s)")
     parser.set_defaults(max_frames=None)  # an episode lasts --items steps unless --max_frames cuts it
     args = parser.parse_args(argv)
-    if args.items < 1:
-        raise WorldModelsError(f"--items must be >= 1, got {args.items}")
     args.max_frames = args.max_frames or args.items
     cfg = extract.config_from_args(args, DEFAULTS)
     check_distribution(args.distribution, args.items)  # before any work

@@ -31,6 +31,7 @@ from worldmodels.threads import one_thread_per_process  # noqa: E402  (before nu
 one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
 
 from binpacking.config import DISTRIBUTION, SPEC, check_distribution, model_files  # noqa: E402
+from estool.arguments import int_in  # noqa: E402
 from worldmodels import original  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.pipeline import evaluate  # noqa: E402
@@ -49,7 +50,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.set_defaults(controller=None)  # the shipped controller of --distribution
     parser.add_argument("--distribution", default=DISTRIBUTION,
                         help="real: item distribution; also picks the shipped controller (default %(default)s)")
-    parser.add_argument("--items", type=int, default=None, help="real: items per episode (default: the distribution's)")
+    parser.add_argument("--items", type=int_in(1), default=None,
+                        help="real: items per episode (default: the distribution's)")
     args = original.parse_play_args(parser, original.with_default_where(argv, REAL + DREAM, REAL[0]))
     check_distribution(args.distribution, args.items)
     shipped = model_files(args.distribution).controller
@@ -58,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
 
     # C masks invalid actions exactly as in train.py
     evaluate.run(args, SPEC, partial(make_env, distribution=args.distribution, items=args.items), REAL,
-                 HERE / "videos", action_mask=action_mask)
+                 SPEC.paths.path("videos"), action_mask=action_mask)
 
 
 if __name__ == "__main__":

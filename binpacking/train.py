@@ -25,12 +25,14 @@ from worldmodels.threads import one_thread_per_process  # noqa: E402  (before nu
 
 one_thread_per_process()  # the MPI processes already fill the cores
 
-from binpacking.config import DISTRIBUTION, SPEC, check_distribution, train_log_prefix  # noqa: E402
+from binpacking.config import DISTRIBUTION, SPEC, check_distribution, model_files, train_log_prefix  # noqa: E402
+from estool.arguments import int_in  # noqa: E402
 from estool.train import TrainConfig, build_parser, config_from_args, launch  # noqa: E402
 from worldmodels.config import RolloutConfig  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
 from worldmodels.onnx_encoder import add_encoder_argument  # noqa: E402
 from worldmodels.options import add_options, from_options  # noqa: E402
+from worldmodels.original import shown  # noqa: E402
 
 DEFAULTS = TrainConfig(
     num_worker=64, num_worker_trial=1,  # population 64 [paper sec. 4.3; orig]
@@ -48,7 +50,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = build_parser(DEFAULTS, description=__doc__.splitlines()[0])
     real = parser.add_argument_group("real environment")
     real.add_argument("--distribution", default=DISTRIBUTION, help="item distribution (default %(default)s)")
-    real.add_argument("--items", type=int, default=None, help="items per episode (default: the distribution's)")
+    real.add_argument("--items", type=int_in(1), default=None, help="items per episode (default: the distribution's)")
     add_options(real, RolloutConfig(), ("num_envs",))
     add_encoder_argument(real)
     real.add_argument("--vae", type=Path, default=SPEC.paths.path("vae"))
@@ -59,9 +61,12 @@ def main(argv: list[str] | None = None) -> None:
     cfg = config_from_args(ns, DEFAULTS)
     check_distribution(ns.distribution, ns.items)
     rollout = from_options(ns, RolloutConfig())  # checks --num_envs
+    shipped = model_files(ns.distribution)
     for path, step in ((ns.vae, "vae_train.py"), (ns.rnn, "rnn_train.py")):
-        if not path.is_file():
-            raise WorldModelsError(f"{path} not found: run {step} first")
+        if not path.is_file():  # the fork's `python train.py` on a fresh checkout: both ways on
+            raise WorldModelsError(f"{shown(path)} not found: run {step} first (bash extract.bash, then bash "
+                                   f"gpu_jobs.bash), or evolve C on the shipped V and M: python train.py "
+                                   f"--vae {shown(shipped.vae)} --rnn {shown(shipped.rnn)}")
 
     def make_evaluator():
         from worldmodels.envs import binpacking

@@ -70,9 +70,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.video is None and has_display():
         play_window(args, spec)
         return
-    args.video = args.video or HERE / "videos" / f"dream_seed{args.seed}.mp4"
+    args.video = args.video or SPEC.paths.path("videos") / f"dream_seed{args.seed}.mp4"
     args.where, args.mode, args.episodes = "dream", "render", 1
-    evaluate.run(args, spec, None, ("carracing",), HERE / "videos")
+    evaluate.run(args, spec, None, ("carracing",), SPEC.paths.path("videos"))
 
 
 if __name__ == "__main__":

@@ -30,9 +30,10 @@ from worldmodels.threads import one_thread_per_process  # noqa: E402  (before nu
 one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
 
 from carracing.config import BACKEND, EPISODE_STEPS, SHIPPED, spec_for_controller  # noqa: E402
+from estool.arguments import SEED, int_in  # noqa: E402
 from worldmodels.config import RolloutConfig  # noqa: E402
 from worldmodels.envs.carracing import add_backend_argument, warn_if_scores_not_comparable  # noqa: E402
-from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
+from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.onnx_encoder import add_encoder_argument  # noqa: E402
 from worldmodels.options import add_options, from_options  # noqa: E402
 
@@ -91,8 +92,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("controller", nargs="?", type=Path, default=SHIPPED.controller,
                         help="best.json or params .json (default: the shipped controller)")
-    parser.add_argument("seed", nargs="?", type=int, default=0)
-    parser.add_argument("--episodes", type=int, default=100)
+    parser.add_argument("seed", nargs="?", type=SEED, default=0, help="episode k plays seed S + k (default 0)")
+    parser.add_argument("--episodes", type=int_in(1), default=100)
     add_options(parser, RolloutConfig(), ("num_envs", "max_steps"))  # --max_steps 0: EPISODE_STEPS = 1000 [orig]
     add_encoder_argument(parser)
     add_backend_argument(parser, BACKEND)
@@ -101,8 +102,6 @@ def main(argv: list[str] | None = None) -> None:
     warn_if_scores_not_comparable(args.backend)
     rollout = from_options(args, RolloutConfig())  # checks --num_envs and --max_steps
     max_steps = rollout.max_steps or EPISODE_STEPS
-    if args.episodes < 1:
-        raise WorldModelsError(f"--episodes must be >= 1, got {args.episodes}")
     spec = spec_for_controller(args.controller)
     evaluate.fill_model_files(args, spec)
     params = read_controller(args.controller, spec.controller.num_params)

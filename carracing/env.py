@@ -19,6 +19,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
 from carracing.config import BACKEND, EPISODE_STEPS  # noqa: E402
+from estool.arguments import SEED, int_in  # noqa: E402
 from worldmodels.envs.carracing import add_backend_argument  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
 from worldmodels.play import has_display, no_display  # noqa: E402
@@ -68,16 +69,14 @@ def play_random(steps: int, seed: int, frames_dir: Path | None, backend: str) ->
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--random", type=int, metavar="N",
+    parser.add_argument("--random", type=int_in(1), metavar="N",
                         help="play N steps with the random policy (no display needed)")
-    parser.add_argument("--episodes", type=int, default=1, help="keyboard episodes (default %(default)s)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of --random (default %(default)s)")
+    parser.add_argument("--episodes", type=int_in(1), default=1, help="keyboard episodes (default %(default)s)")
+    parser.add_argument("--seed", type=SEED, default=0, help="seed of --random (default %(default)s)")
     parser.add_argument("--frames", type=Path, help="with --random: save raw and processed frames (PNG) here")
     add_backend_argument(parser, BACKEND)
     args = parser.parse_args(argv)
     if args.random is not None:
-        if args.random < 1:
-            raise WorldModelsError(f"--random needs a positive number of steps, got {args.random}")
         play_random(args.random, args.seed, args.frames, backend=args.backend)
     elif args.backend == "envpool":
         raise WorldModelsError("EnvPool's CarRacing has no window to drive by keyboard: use --backend fast "

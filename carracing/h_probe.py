@@ -30,6 +30,7 @@ from worldmodels.threads import one_thread_per_process  # noqa: E402  (before nu
 one_thread_per_process()
 
 from carracing.config import EPISODE_STEPS, SHIPPED, SPEC  # noqa: E402
+from estool.arguments import SEED, int_in  # noqa: E402
 from worldmodels.config import RolloutConfig  # noqa: E402
 from worldmodels.fileio import WorldModelsError, atomic_write_json, cli_main  # noqa: E402
 from worldmodels.options import add_options, from_options  # noqa: E402
@@ -118,17 +119,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vae", type=Path, default=SHIPPED.vae, help="V weights (default: the shipped V)")
     parser.add_argument("--rnn", type=Path, default=SHIPPED.rnn, help="M weights (default: the shipped M)")
-    parser.add_argument("--episodes", type=int, default=40, help="half fit the probes, half score them")
-    parser.add_argument("--seed", type=int, default=5000, help="episode k plays seed S + k")
+    parser.add_argument("--episodes", type=int_in(2), default=40, help="half fit the probes, half score them")
+    parser.add_argument("--seed", type=SEED, default=5000, help="episode k plays seed S + k")
     add_options(parser, RolloutConfig(), ("max_steps",))  # 0: EPISODE_STEPS = 1000
     parser.add_argument("--controller", type=Path, default=None,
                         help="drive with this C (through --vae and --rnn) instead of the extraction policy")
     parser.add_argument("--json", type=Path, default=None, help="also write the table here")
     args = parser.parse_args(argv)
     max_steps = from_options(args, RolloutConfig()).max_steps or EPISODE_STEPS  # checks --max_steps >= 0
-    if args.episodes < 2 or max_steps < 2 or args.seed < 0:
-        raise WorldModelsError(f"need --episodes >= 2, --max_steps >= 2 (or 0) and --seed >= 0, got {args.episodes}, "
-                               f"{max_steps} and {args.seed}")
+    if max_steps < 2:  # a probe pairs a step with the next
+        raise WorldModelsError(f"--max_steps must be >= 2 (or 0: {EPISODE_STEPS}), got {max_steps}")
     for path in (args.vae, args.rnn, args.controller):
         if path is not None and not path.is_file():
             raise WorldModelsError(f"{path} not found")

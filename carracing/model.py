@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     args.controller = original.stand_in(args.controller, SHIPPED.controller)
     warn_if_scores_not_comparable(args.backend)
     spec = spec_for_controller(args.controller)  # a 99-parameter C is the V-only ablation's
-    evaluate.run(args, spec, partial(make_env, backend=args.backend), REAL, HERE / "videos")
+    evaluate.run(args, spec, partial(make_env, backend=args.backend), REAL, spec.paths.path("videos"))
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ from worldmodels.threads import one_thread_per_process  # noqa: E402  (before nu
 one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
 
 from doomrnn.config import SHIPPED, SPEC  # noqa: E402
-from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
+from estool.arguments import SEED, int_in  # noqa: E402
+from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.onnx_encoder import add_encoder_argument  # noqa: E402
 from worldmodels.options import add_options  # noqa: E402
 from worldmodels.pipeline import evaluate  # noqa: E402
@@ -77,15 +78,13 @@ def play_window(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--episodes", type=int, default=EPISODES,
+    parser.add_argument("--episodes", type=int_in(1), default=EPISODES,
                         help="headless: episodes (default %(default)s [orig])")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the dream and the random policy")
+    parser.add_argument("--seed", type=SEED, default=0, help="seed of the dream and the random policy")
     add_options(parser, SPEC.dream, ("temperature",))  # read by evaluate.open_dream
     evaluate.add_model_file_arguments(parser, SHIPPED)
     add_encoder_argument(parser)
     args = parser.parse_args(argv)
-    if args.episodes < 1:
-        raise WorldModelsError(f"--episodes must be >= 1, got {args.episodes}")
     args.controller = SHIPPED.controller  # V, M and initial z: the shipped ones; no --max_steps: the dream's own cap
     if has_display():
         play_window(args)

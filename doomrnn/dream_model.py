@@ -51,9 +51,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.video is None and has_display():
         play_by_keyboard(args)
         return
-    args.video = args.video or HERE / "videos" / f"dream_seed{args.seed}.mp4"
+    args.video = args.video or SPEC.paths.path("videos") / f"dream_seed{args.seed}.mp4"
     args.where, args.mode, args.episodes = "doomrnn", "render", 1
-    evaluate.run(args, SPEC, None, ("doomreal",), HERE / "videos")
+    evaluate.run(args, SPEC, None, ("doomreal",), SPEC.paths.path("videos"))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
+from estool.arguments import SEED, int_in
 from worldmodels.fileio import cli_main
 from worldmodels.play import has_display, no_display
 
@@ -57,11 +58,11 @@ def play_random(steps: int, resolution: str, seed: int, frames_dir: Path | None)
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--random", type=int, metavar="N",
+    parser.add_argument("--random", type=int_in(1), metavar="N",
                         help="play N steps with the random policy (no display needed)")
-    parser.add_argument("--episodes", type=int, default=1, help="keyboard episodes (default %(default)s)")
+    parser.add_argument("--episodes", type=int_in(1), default=1, help="keyboard episodes (default %(default)s)")
     parser.add_argument("--resolution", default=None, help="screen WxH (default 640x480 keyboard, 160x120 random)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of --random (default %(default)s)")
+    parser.add_argument("--seed", type=SEED, default=0, help="seed of --random (default %(default)s)")
     parser.add_argument("--frames", type=Path, help="with --random: save raw and processed frames (PNG) here")
     args = parser.parse_args(argv)
     if args.random is not None:

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--resolution", default="160x120", help="real game screen (V saw 160x120 frames)")
     args = original.parse_play_args(parser, original.with_default_where(argv, REAL + DREAM, REAL[0]))
     args.controller = original.stand_in(args.controller, SHIPPED.controller)
-    evaluate.run(args, SPEC, partial(make_env, resolution=args.resolution), REAL, HERE / "videos")
+    evaluate.run(args, SPEC, partial(make_env, resolution=args.resolution), REAL, SPEC.paths.path("videos"))
 
 
 if __name__ == "__main__":

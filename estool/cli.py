@@ -5,18 +5,22 @@ on stdout; everything else (progress notes, warnings) goes through its module's
 ``logger = logging.getLogger(__name__)`` to stderr, one short line each. ``cli_main`` runs a
 script's ``main``: it takes ``-q`` / ``-v`` out of the command line (``split_logging_arguments``),
 sets up logging, turns a ``UsageError`` into ``error: ...`` and exit status 2 and Ctrl-C into one
-line and 130, and lists the two flags after the script's own ``--help``. ``worldmodels`` runs
-every script through it too (``worldmodels.fileio.cli_main``). Nothing here runs at import time.
+line and 130, and lists the two flags after the script's own ``--help``. While ``main`` runs, an
+argparse error of any parser is that one line too (``one_line_parse_errors``), instead of argparse's
+usage block: a bad number reads ``error: argument --episodes: must be an integer >= 1, got '0'``
+(``estool.arguments``). ``worldmodels`` runs every script through it too
+(``worldmodels.fileio.cli_main``). Nothing here runs at import time.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NoReturn
 
 from estool.files import UsageError
 
@@ -51,7 +55,7 @@ def split_logging_arguments(argv: list[str]) -> tuple[int, list[str]]:
     cut = argv.index("--") if "--" in argv else len(argv)
     found = {LEVELS[arg] for arg in argv[:cut] if arg in LEVELS}
     if len(found) > 1:
-        _logging_parser().error("-q/--quiet and -v/--verbose exclude each other")
+        raise UsageError("-q/--quiet and -v/--verbose exclude each other")
     rest = [arg for arg in argv[:cut] if arg not in LEVELS] + argv[cut:]
     return (found.pop() if found else logging.INFO), rest
 
@@ -116,15 +120,47 @@ def setup_logging(level: int = logging.INFO, packages: Sequence[str] = OWN_PACKA
         logging.getLogger(name).setLevel(level)
 
 
+_ABOUT_THE_OPTIONS = ("unrecognized arguments", "the following arguments are required", "one of the arguments")
+"""Beginnings of argparse's messages about which options a command has rather than about a value."""
+
+
+def _raise_usage_error(parser: argparse.ArgumentParser, message: str) -> NoReturn:
+    """``ArgumentParser.error`` inside ``one_line_parse_errors``: argparse's message as a ``UsageError``;
+    one about an unknown or a missing option says where the options are listed (argparse's usage
+    block would have shown them)."""
+    if message.startswith(_ABOUT_THE_OPTIONS):
+        message = f"{message} ({parser.prog} --help lists the options)"
+    raise UsageError(message)
+
+
+@contextlib.contextmanager
+def one_line_parse_errors() -> Iterator[None]:
+    """Within the block, every argparse parser (a script's, its sub-parsers, a pre-parser) raises its
+    error as a ``UsageError`` (``cli_main``: one line, exit 2) instead of printing its usage block
+    and exiting. ``--help`` is untouched."""
+    saved = argparse.ArgumentParser.error
+    argparse.ArgumentParser.error = _raise_usage_error  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        argparse.ArgumentParser.error = saved  # type: ignore[method-assign]
+
+
 def cli_main(main: Callable[[list[str]], Any], argv: list[str] | None = None,
              setup: Callable[[int], None] = setup_logging) -> None:
     """Run a script's ``main`` on its command line (default ``sys.argv[1:]``) less ``-q`` / ``-v``,
-    after ``setup(level)``; a ``UsageError`` becomes one line on stderr and exit 2, Ctrl-C one line
-    and exit 130."""
-    level, args = split_logging_arguments(list(sys.argv[1:] if argv is None else argv))
+    after ``setup(level)``; a ``UsageError`` (an argparse error included) becomes one line on
+    stderr and exit 2, Ctrl-C one line and exit 130."""
+    try:
+        level, args = split_logging_arguments(list(sys.argv[1:] if argv is None else argv))
+    except UsageError as err:
+        setup(logging.INFO)
+        logger.error("%s", err)
+        sys.exit(2)
     setup(level)
     try:
-        main(args)
+        with one_line_parse_errors():
+            main(args)
     except UsageError as err:
         logger.error("%s", err)
         sys.exit(2)

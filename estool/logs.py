@@ -106,6 +106,9 @@ class TrainState:
     best_eval_reward: float | None = None
     best_eval_params: list[float] | None = None
     version: int = CHECKPOINT_VERSION
+    env_name: str = ""
+    """The environment the run trains for (``<env>`` of the file names): a checkpoint copied to another
+    environment's run is refused by name. "" in checkpoints written before it was recorded."""
 
 
 def library_versions() -> dict[str, str]:

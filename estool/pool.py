@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import sys
 import time
 import traceback
@@ -18,12 +19,24 @@ from typing import Any, NoReturn, Protocol
 import numpy as np
 
 from estool.files import UsageError
-from estool.mpi import poll_recv
+from estool.mpi import poll_recv, tell_launcher
 
 logger = logging.getLogger(__name__)
 
 TAG_TASK = 1
 TAG_RESULT = 2
+
+FIRST_ANSWER_TIMEOUT = 3600.0
+"""Seconds the coordinator waits for a worker's first answer with an automatic --worker_timeout
+(nothing measured yet; it includes building the evaluator), and the least it ever waits: generous,
+as a generation of the original's sizes takes about half an hour on 2 cores (64 x 16 CarRacing
+episodes: 8 x the 209.4 s README.md measured for 64 x 2 on FastCarRacing; Doom's real game: up to
+2,100 steps an episode at ~1,000 agent steps/s, benchmarks/README.md)."""
+
+TIMEOUT_FACTOR = 10.0
+"""Automatic --worker_timeout after the first answer: this many times the longest request so far
+(never below FIRST_ANSWER_TIMEOUT). Episodes lengthen as C learns (Doom: from ~200 steps to the
+2,100-step cap), so one generation can take several times the last one's time."""
 
 
 class Evaluator(Protocol):
@@ -86,16 +99,38 @@ class LocalPool:
         self._evaluator = None
 
 
-class MPIPool:
-    """Rank 0's view of ranks 1..size-1: split the rows, send, collect; a failed worker aborts."""
+def _whereabouts() -> tuple[str, int]:
+    """(host, pid) of this process, as the coordinator names a worker."""
+    return socket.gethostname(), os.getpid()
 
-    def __init__(self, comm: Any):
+
+class MPIPool:
+    """Rank 0's view of ranks 1..size-1: split the rows, send, collect; a failed worker aborts, and
+    so does one that has not answered in ``timeout`` seconds (0: automatic, see
+    ``TIMEOUT_FACTOR``). ``resume_hint()`` ends the error line: what is saved and how to resume."""
+
+    def __init__(self, comm: Any, timeout: float = 0.0, resume_hint: Callable[[], str] | None = None):
         from mpi4py import MPI
 
         self.comm = comm
         self.num_workers = comm.Get_size() - 1
         assert self.num_workers >= 1, comm.Get_size()
         self._any_source = MPI.ANY_SOURCE
+        self.timeout = timeout
+        self.resume_hint = resume_hint
+        self.longest = 0.0
+        """Seconds of the longest request so far (until its last answer)."""
+        self.whereabouts: list[tuple[str, int]] = comm.gather(_whereabouts(), root=0)  # worker_loop's gather
+
+    def current_timeout(self) -> float:
+        """Seconds to wait for every answer to the next request (``--worker_timeout``)."""
+        if self.timeout > 0:
+            return self.timeout
+        return max(FIRST_ANSWER_TIMEOUT, TIMEOUT_FACTOR * self.longest)
+
+    def worker_name(self, rank: int) -> str:
+        host, pid = self.whereabouts[rank]
+        return f"worker rank {rank} (pid {pid} on {host})"
 
     def evaluate(self, params: np.ndarray, seeds: np.ndarray, max_len: int, train_mode: bool):
         n, episodes = seeds.shape
@@ -108,11 +143,19 @@ class MPIPool:
                 self.comm.send(task, dest=worker, tag=TAG_TASK)
                 pending[worker] = idx
         answers: dict[int, tuple[Any, Any]] = {}
+        start, timeout = time.monotonic(), self.current_timeout()
         while len(answers) < len(pending):
-            msg, src = poll_recv(self.comm, self._any_source, TAG_RESULT)
+            got = poll_recv(self.comm, self._any_source, TAG_RESULT, deadline=start + timeout)
+            if got is None:
+                silent = [self.worker_name(rank) for rank in pending if rank not in answers]
+                how = "automatic" if self.timeout <= 0 else "given"
+                self.abort(f"{' and '.join(silent)} {'has' if len(silent) == 1 else 'have'} not answered in "
+                           f"{timeout:g} s (--worker_timeout, {how}): stalled, or much slower than before")
+            msg, src = got
             if msg[0] == "error":
                 self.abort(f"worker rank {src} failed: {msg[1]}")
             answers[src] = (msg[1], msg[2])
+        self.longest = max(self.longest, time.monotonic() - start)
         # validated only once every worker has answered, so an error here leaves nobody sending
         rewards = np.empty((n, episodes))
         steps = np.empty((n, episodes), dtype=np.int64)
@@ -121,7 +164,9 @@ class MPIPool:
         return rewards, steps
 
     def abort(self, line: str) -> NoReturn:
-        logger.error("%s; aborting the MPI job", line)
+        hint = f"; {self.resume_hint()}" if self.resume_hint is not None else ""
+        logger.error("%s; aborting the MPI job%s", line, hint)
+        tell_launcher("abort")  # this line says it all: the launcher adds none
         time.sleep(0.5)  # let mpiexec forward that line before MPI_Abort tears the job down
         self.comm.Abort(1)
         os._exit(1)  # MPICH's MPI_Abort can return before the launcher kills this process
@@ -138,9 +183,12 @@ def worker_loop(comm: Any, make_evaluator: MakeEvaluator) -> None:
     goes to this worker's stderr.
     """
     evaluator: Evaluator | None = None
+    comm.gather(_whereabouts(), root=0)  # MPIPool's roster, for its error lines
     try:
         while True:
-            msg, _ = poll_recv(comm, 0, TAG_TASK)
+            got = poll_recv(comm, 0, TAG_TASK)
+            assert got is not None  # no deadline
+            msg, _ = got
             if msg[0] == "stop":
                 return
             _, params, seeds, max_len, train_mode = msg

@@ -3,10 +3,17 @@
 Reward of an episode = -f(params - shift) + noise * N(0, 1), where f is the sphere or the
 Rastrigin function and the noise is drawn from the episode's seed, so the same (params, seed)
 always scores the same. Episode length depends on the seed and is cut at ``max_len``.
+
+For tests of a dying or stalled MPI worker, the environment variables ``ESTOOL_TOY_DIE`` and
+``ESTOOL_TOY_STALL`` ("RANK:CALL") make the evaluator of MPI rank RANK kill its own process
+(SIGKILL, as the out-of-memory killer would) or sleep for good at its CALL-th evaluate() call
+(``hooks_for_rank``); outside the environment, the re-run of the same command line resumes.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from dataclasses import dataclass
 
@@ -41,6 +48,10 @@ class ToyProblem:
     """Raise in evaluate() (tests of worker failure)."""
     nan: bool = False
     """Return NaN rewards (tests of the NaN check)."""
+    die_at: int = 0
+    """Kill this process with SIGKILL at this evaluate() call (1 = the first); 0 = never."""
+    stall_at: int = 0
+    """Sleep for good at this evaluate() call (1 = the first); 0 = never."""
 
     def __post_init__(self) -> None:
         if self.name not in PROBLEMS:
@@ -49,10 +60,30 @@ class ToyProblem:
             raise ValueError(f"episode_len must be >= 2, got {self.episode_len}")
 
 
+HOOKS = {"die_at": "ESTOOL_TOY_DIE", "stall_at": "ESTOOL_TOY_STALL"}
+"""ToyProblem's failure fields and the environment variables ("RANK:CALL") that set them."""
+
+
+def hooks_for_rank(rank: int) -> dict[str, int]:
+    """The failure fields of ``ToyProblem`` for MPI rank ``rank`` from the environment (``HOOKS``)."""
+    hooks = {}
+    for name, var in HOOKS.items():
+        text = os.environ.get(var, "")
+        if not text:
+            continue
+        who, _, call = text.partition(":")
+        if not (who.isdigit() and call.isdigit() and int(call) >= 1):
+            raise ValueError(f"{var} must be RANK:CALL (e.g. 2:3, CALL >= 1), got {text!r}")
+        if int(who) == rank:
+            hooks[name] = int(call)
+    return hooks
+
+
 class ToyEvaluator:
     def __init__(self, problem: ToyProblem = ToyProblem()):
         self.problem = problem
         self._f = sphere if problem.name == "sphere" else rastrigin
+        self.calls = 0
 
     def evaluate(
         self, params: np.ndarray, seeds: np.ndarray, max_len: int, train_mode: bool
@@ -63,6 +94,11 @@ class ToyEvaluator:
         assert params.ndim == 2 and seeds.ndim == 2 and len(params) == len(seeds), (params.shape, seeds.shape)
         if p.fail:
             raise RuntimeError("toy evaluator failed on purpose")
+        self.calls += 1
+        if self.calls == p.die_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+        while self.calls == p.stall_at:
+            time.sleep(60)
         if p.sleep:
             time.sleep(p.sleep)
         rewards = np.repeat(-self._f(params - p.shift)[:, None], seeds.shape[1], axis=1)

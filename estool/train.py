@@ -10,7 +10,9 @@ An environment's ``train.py`` is a few lines:
 ``estool.mpi.ensure_mpi``) and calls ``run``: rank 0 asks the optimiser, sends each worker its
 share of candidates x episodes, tells the fitness (mean reward over episodes) and writes the logs
 and a checkpoint after every generation (see ``estool.logs``). Re-running the same command
-resumes from the last completed generation; ``--fresh`` moves the old files aside.
+resumes from the last completed generation; ``--fresh`` moves the old files aside. A worker that
+dies, or that does not answer within ``--worker_timeout``, ends the run with one error line naming
+it and the command that resumes (``estool.mpi``, ``estool.pool``).
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ import time
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
+from functools import partial
+from pathlib import Path
 
 import numpy as np
 
 from estool import mpi
+from estool.arguments import SEED, Number, float_in, int_in
 from estool.es import OPTIMIZER_NAMES, make_optimizer
-from estool.files import UsageError
+from estool.files import UsageError, check_writable_folder
 from estool.logs import RunFiles, TrainState, hist_row, load_checkpoint, load_params, save_checkpoint, write_logs
 from estool.pool import LocalPool, MakeEvaluator, MPIPool, worker_loop
 
@@ -35,6 +40,18 @@ logger = logging.getLogger(__name__)
 
 SEED_LIMIT = 2**31 - 1
 """Episode seeds lie in [0, 2^31 - 1), as the original's Seeder drew them [orig train.py]."""
+
+RANGES: dict[str, Number] = {
+    "num_worker": int_in(1), "num_worker_trial": int_in(1), "num_episode": int_in(1),
+    "popsize": int_in(0),  # 0: num_worker * num_worker_trial; validate() checks the population >= 2
+    "eval_steps": int_in(0), "num_eval": int_in(0), "max_generations": int_in(0), "num_procs": int_in(0),  # 0: off/auto
+    "sigma_init": float_in(0, lo_open=True),
+    "sigma_decay": float_in(0, 1, lo_open=True),  # sigma *= this while above its limit [orig es.py]: > 1 would grow it
+    "weight_decay": float_in(0),  # an L2 penalty's coefficient [orig es.py]: a negative one would reward large weights
+    "seed_start": SEED,
+    "worker_timeout": float_in(0),  # 0: automatic
+}
+"""The numbers of ``TrainConfig`` and the range of each: the options' ``type`` and ``validate``'s check."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +104,10 @@ class TrainConfig:
     """new: an MPI hostfile (a line 'host[:slots]' per machine) handed to mpiexec, to spread the
     workers over several machines as the original spread them over 64 cores; every host needs the
     repository and its .venv at the same path (README.md, "Training on several machines")."""
+    worker_timeout: float = 0.0
+    """new: seconds the coordinator waits for the workers' answers to one request (a generation, an
+    evaluation) before it names the silent ones and ends the run (resumable); 0 = automatic: an hour
+    until the first answer, then max(an hour, 10 x the longest request so far) (estool.pool)."""
     log_dir: str = "log"
     """Folder of the run's logs and checkpoint [orig 'log']."""
     fresh: bool = False
@@ -109,21 +130,16 @@ class TrainConfig:
         return 1 + min(self.num_worker, slots)
 
     def validate(self) -> None:
-        for name in ("num_worker", "num_worker_trial", "num_episode"):
-            if getattr(self, name) < 1:
-                raise UsageError(f"--{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("popsize", "eval_steps", "num_eval", "seed_start", "max_generations", "num_procs",
-                     "weight_decay"):
-            if getattr(self, name) < 0:
-                raise UsageError(f"--{name} must be >= 0, got {getattr(self, name)}")
+        """The checks of the command line's options, for a config built in code too (one line each)."""
+        for name, number in RANGES.items():
+            number.check(getattr(self, name), f"--{name}")
         if self.population < 2:
-            raise UsageError(f"population must be >= 2, got {self.population}")
-        if not self.sigma_init > 0:
-            raise UsageError(f"--sigma_init must be > 0, got {self.sigma_init}")
+            raise UsageError(f"the population (--popsize, else -n x -t) must be >= 2, got {self.population}")
         if self.hostfile:
             mpi.hostfile_slots(self.hostfile)  # exists and parses
         if self.optimizer.lower() not in OPTIMIZER_NAMES:
             raise UsageError(f"unknown optimizer {self.optimizer!r}; choose one of {', '.join(OPTIMIZER_NAMES)}")
+        check_writable_folder(self.log_dir, "--log_dir")  # before any work, not after the first generation
 
 
 # ----------------------------------------------------------------------------- command line
@@ -141,16 +157,21 @@ def build_parser(
     d = defaults
     p = argparse.ArgumentParser(description=description)
     p.add_argument("-o", "--optimizer", default=d.optimizer, choices=OPTIMIZER_NAMES)
-    p.add_argument("-n", "--num_worker", type=int, default=d.num_worker, help="popsize = num_worker * num_worker_trial")
-    p.add_argument("-t", "--num_worker_trial", type=int, default=d.num_worker_trial, help="candidates per worker")
-    p.add_argument("--popsize", type=int, default=d.popsize, help="0: num_worker * num_worker_trial")
-    p.add_argument("-e", "--num_episode", type=int, default=d.num_episode, help="episodes per candidate")
-    p.add_argument("--eval_steps", type=int, default=d.eval_steps, help="evaluate the mean every N generations")
-    p.add_argument("--num_eval", type=int, default=d.num_eval, help="episodes per evaluation (0: popsize*num_episode)")
-    p.add_argument("--sigma_init", type=float, default=d.sigma_init)
-    p.add_argument("--sigma_decay", type=float, default=d.sigma_decay)
-    p.add_argument("--weight_decay", type=float, default=d.weight_decay)
-    p.add_argument("-s", "--seed_start", type=int, default=d.seed_start)
+    r = RANGES
+    p.add_argument("-n", "--num_worker", type=r["num_worker"], default=d.num_worker,
+                   help="popsize = num_worker * num_worker_trial")
+    p.add_argument("-t", "--num_worker_trial", type=r["num_worker_trial"], default=d.num_worker_trial,
+                   help="candidates per worker")
+    p.add_argument("--popsize", type=r["popsize"], default=d.popsize, help="0: num_worker * num_worker_trial")
+    p.add_argument("-e", "--num_episode", type=r["num_episode"], default=d.num_episode, help="episodes per candidate")
+    p.add_argument("--eval_steps", type=r["eval_steps"], default=d.eval_steps,
+                   help="evaluate the mean every N generations (0: never)")
+    p.add_argument("--num_eval", type=r["num_eval"], default=d.num_eval,
+                   help="episodes per evaluation (0: popsize*num_episode)")
+    p.add_argument("--sigma_init", type=r["sigma_init"], default=d.sigma_init, help="> 0")
+    p.add_argument("--sigma_decay", type=r["sigma_decay"], default=d.sigma_decay, help="in (0, 1]; 1: no decay")
+    p.add_argument("--weight_decay", type=r["weight_decay"], default=d.weight_decay, help=">= 0")
+    p.add_argument("-s", "--seed_start", type=r["seed_start"], default=d.seed_start)
     p.add_argument("--antithetic", type=_int01, nargs="?", const=True, default=d.antithetic, help="0 or 1")
     p.add_argument("--common_seeds", action=argparse.BooleanOptionalAction, default=d.common_seeds,
                    help="every candidate of a generation plays the same episodes (common random numbers)")
@@ -160,17 +181,24 @@ def build_parser(
                    help="1: move the mean back to the best when an evaluation does not improve [orig]")
     p.add_argument("--init_from", default=d.init_from,
                    help="a new run starts its mean from this parameter file (best.json or a run's json)")
-    p.add_argument("-g", "--max_generations", type=int, default=d.max_generations, help="0: no limit")
-    p.add_argument("--num_procs", type=int, default=d.num_procs, help="MPI processes (0: 1 + min(num_worker, CPUs))")
+    p.add_argument("-g", "--max_generations", type=r["max_generations"], default=d.max_generations, help="0: no limit")
+    p.add_argument("--num_procs", type=r["num_procs"], default=d.num_procs,
+                   help="MPI processes (0: 1 + min(num_worker, CPUs))")
     p.add_argument("--hostfile", default=d.hostfile,
                    help="MPI hostfile ('host[:slots]' per line): run the workers on several machines")
+    p.add_argument("--worker_timeout", type=r["worker_timeout"], default=d.worker_timeout, metavar="SECONDS",
+                   help="end the run when a worker has not answered in this long (0: automatic, at least 1 h)")
     p.add_argument("--log_dir", default=d.log_dir)
     p.add_argument("--fresh", action="store_true", default=d.fresh, help="move old logs aside and start over")
     return p
 
 
 def config_from_args(ns: argparse.Namespace, defaults: TrainConfig) -> TrainConfig:
-    return replace(defaults, **{f.name: getattr(ns, f.name) for f in fields(TrainConfig) if hasattr(ns, f.name)})
+    """The ``TrainConfig`` of parsed options, validated: an unusable --log_dir or --hostfile is one
+    line here, before an environment's script reads its models."""
+    cfg = replace(defaults, **{f.name: getattr(ns, f.name) for f in fields(TrainConfig) if hasattr(ns, f.name)})
+    cfg.validate()
+    return cfg
 
 
 def parse_args(argv: Sequence[str] | None, defaults: TrainConfig = TrainConfig()) -> TrainConfig:
@@ -217,8 +245,24 @@ def main(argv: Sequence[str] | None, defaults: TrainConfig, env_name: str, num_p
 def launch(cfg: TrainConfig, env_name: str, num_params: int, make_evaluator: MakeEvaluator,
            start_mean: np.ndarray | None = None) -> None:
     cfg.validate()
-    mpi.ensure_mpi(cfg.procs(), cfg.hostfile)
+    mpi.ensure_mpi(cfg.procs(), cfg.hostfile, partial(resume_hint, _files(cfg, env_name).checkpoint))
     run(cfg, env_name, num_params, make_evaluator, start_mean)
+
+
+def _files(cfg: TrainConfig, env_name: str) -> RunFiles:
+    return RunFiles.for_run(cfg.log_dir, env_name, cfg.optimizer, cfg.num_episode, cfg.population)
+
+
+def resume_hint(checkpoint: Path) -> str:
+    """The end of an error line that stops a run: what its checkpoint holds, and the command that
+    resumes it (this one again, less --fresh)."""
+    if not checkpoint.exists():
+        return f"no generation was saved ({checkpoint} does not exist yet): start again with: {mpi.resume_command()}"
+    try:
+        saved = f"generation {load_checkpoint(checkpoint).generation} is saved in {checkpoint}"
+    except Exception as err:  # noqa: BLE001 - a report must not fail: say what went wrong instead
+        saved = f"the checkpoint {checkpoint} could not be read ({err})"
+    return f"{saved}: resume with: {mpi.resume_command()}"
 
 
 def run(cfg: TrainConfig, env_name: str, num_params: int, make_evaluator: MakeEvaluator,
@@ -228,19 +272,24 @@ def run(cfg: TrainConfig, env_name: str, num_params: int, make_evaluator: MakeEv
     cfg.validate()
     comm = mpi.get_comm()
     if comm is not None and comm.Get_size() > 1:
+        mpi.hello_launcher(comm.Get_rank())  # the launcher names this rank if it dies (estool.mpi)
         if comm.Get_rank() != 0:
             worker_loop(comm, make_evaluator)
+            mpi.tell_launcher("bye")
             return
-        pool: LocalPool | MPIPool = MPIPool(comm)
+        pool: LocalPool | MPIPool = MPIPool(comm, cfg.worker_timeout,
+                                            partial(resume_hint, _files(cfg, env_name).checkpoint))
     else:
         pool = LocalPool(make_evaluator)
     try:
         _coordinate(cfg, env_name, num_params, pool, start_mean)
     except KeyboardInterrupt:  # every rank got the SIGINT; the checkpoint is complete
+        mpi.tell_launcher("bye")
         raise
     except UsageError:
         if isinstance(pool, MPIPool):
             pool.close()  # raised between generations, when workers are idle: let them exit
+        mpi.tell_launcher("bye")  # cli_main prints the error line
         raise
     except BaseException as err:
         if isinstance(pool, MPIPool):  # workers would wait forever for a task
@@ -248,10 +297,11 @@ def run(cfg: TrainConfig, env_name: str, num_params: int, make_evaluator: MakeEv
             pool.abort(f"coordinator failed: {type(err).__name__}: {err}")
         raise
     pool.close()
+    mpi.tell_launcher("bye")
 
 
-def _start_state(cfg: TrainConfig, num_params: int, files: RunFiles, start_mean: np.ndarray | None = None
-                 ) -> TrainState:
+def _start_state(cfg: TrainConfig, num_params: int, files: RunFiles, start_mean: np.ndarray | None = None,
+                 env_name: str = "") -> TrainState:
     """Resume from the checkpoint, or start a new run (its mean from ``start_mean``, else from
     ``--init_from``, else the optimiser's 0)."""
     start_mu, start_from = None, "the given start mean"
@@ -268,6 +318,10 @@ def _start_state(cfg: TrainConfig, num_params: int, files: RunFiles, start_mean:
             logger.info("moved aside: %s", moved)
     if files.checkpoint.exists():
         state = load_checkpoint(files.checkpoint)
+        if env_name and state.env_name not in ("", env_name):  # "": a checkpoint written before it was kept
+            raise UsageError(
+                f"checkpoint {files.checkpoint} was written by a run of {state.env_name}, not {env_name}: move it out "
+                f"of {cfg.log_dir}, or re-run with --fresh to start over (the old files are moved aside, not deleted)")
         if (state.num_params, state.popsize) != (num_params, cfg.population):
             raise UsageError(
                 f"checkpoint {files.checkpoint} is for {state.num_params} params and popsize {state.popsize}, "
@@ -283,13 +337,14 @@ def _start_state(cfg: TrainConfig, num_params: int, files: RunFiles, start_mean:
     if start_mu is not None:
         es.set_mu(start_mu)
         logger.info("starting the mean from %s", start_from)
-    return TrainState(es=es, num_params=num_params, popsize=cfg.population, optimizer=cfg.optimizer)
+    return TrainState(es=es, num_params=num_params, popsize=cfg.population, optimizer=cfg.optimizer,
+                      env_name=env_name)
 
 
 def _coordinate(cfg: TrainConfig, env_name: str, num_params: int, pool: LocalPool | MPIPool,
                 start_mean: np.ndarray | None = None) -> None:
-    files = RunFiles.for_run(cfg.log_dir, env_name, cfg.optimizer, cfg.num_episode, cfg.population)
-    state = _start_state(cfg, num_params, files, start_mean)
+    files = _files(cfg, env_name)
+    state = _start_state(cfg, num_params, files, start_mean, env_name)
     write_logs(files, state)  # drops anything logged after the last checkpoint
     logger.info("training %s: %s, popsize %d, %d episodes per candidate, %d params, %d worker process(es), logs %s*",
                 env_name, cfg.optimizer, cfg.population, cfg.num_episode, num_params, pool.num_workers, files.prefix)

@@ -97,7 +97,7 @@ def test_quiet_and_verbose_exclude_each_other():
 
 
 def test_a_warning_goes_to_stderr_and_the_result_to_stdout(tmp_path):
-    """series.py skips a corrupt episode with a warning (kept by -q) and prints its result line."""
+    """series.py --skip_bad skips a corrupt episode with a warning (kept by -q) and prints its result line."""
     import numpy as np
 
     from worldmodels import vae
@@ -110,10 +110,10 @@ def test_a_warning_goes_to_stderr_and_the_result_to_stdout(tmp_path):
     (tmp_path / "record" / "bad.npz").write_bytes(b"corrupt")
     env = clean_env(CARRACING_WORKDIR=str(tmp_path))
     for quiet in ((), ("-q",)):
-        result = python(str(REPO / "carracing" / "series.py"), "--vae", str(tmp_path / "vae.npz"), *quiet,
-                        cwd=tmp_path, env=env)
+        result = python(str(REPO / "carracing" / "series.py"), "--vae", str(tmp_path / "vae.npz"), "--skip_bad",
+                        *quiet, cwd=tmp_path, env=env)
         assert result.returncode == 0, result.stderr[-2000:]
-        assert "warning: skipping" in result.stderr and "bad.npz" in result.stderr, result.stderr
+        assert "warning: series skipped 1 of 2" in result.stderr and "bad.npz" in result.stderr, result.stderr
         assert "warning:" not in result.stdout and "bad.npz" not in result.stdout, result.stdout
         assert result.stdout.startswith("series: 1 episodes, 5 frames"), result.stdout
 

@@ -214,3 +214,37 @@ def test_dream_env_decode_frame_uses_v():
     frame = env.decode_frame(FakeV())
     assert frame.shape == (64, 64, 3)
     assert frame[0, 0, 0] == pytest.approx(obs[0])
+
+
+# ----------------------------------------------------------------------------------------------
+# issue #30: an episode depends on its seed and its candidate alone, not on the batch it is played in
+
+MID = RNNConfig(z_size=16, action_size=1, hidden_units=64, use_restart=True, done_head=True)
+MID_C = ControllerConfig(input_size=16 + 2 * 64, output_size=1, use_bias=False, action="tanh", features="zch")
+# M's products here have K x N of 21,248 and 16,448 (LSTM, mixture head): batches of up to 47 and
+# 60 rows would take BLAS's gemv / small-matrix paths without worldmodels.rowwise's padding
+
+
+def test_an_episode_is_the_same_in_any_batch():
+    """Split over 1, 2, 3 or 7 workers as estool's MPIPool splits the population, or played alone,
+    candidate i's episode of seed s gives the same reward and length to the last bit."""
+    rnn = random_rnn(MID, seed=21, scale=0.3, done_w_scale=1.0, done_bias=-1.0)  # lengths 3..101
+    mu, logvar = initial_z(n=10, z=MID.z_size)
+    cfg = DreamConfig(temperature=1.15, max_steps=150)
+    params = _params(7, MID_C, seed=22)
+    seeds = np.random.default_rng(23).integers(0, 2**31 - 1, (7, 3))
+    rewards, steps = dream_rollouts(rnn, MID_C, params, mu, logvar, cfg, seeds)
+    assert len(np.unique(steps)) > 5, steps  # lengths vary: a changed draw would show
+    for workers in (2, 3, 7):
+        shares = [dream_rollouts(rnn, MID_C, params[idx], mu, logvar, cfg, seeds[idx])
+                  for idx in np.array_split(np.arange(7), workers)]
+        np.testing.assert_array_equal(np.concatenate([r for r, _ in shares]), rewards)
+        np.testing.assert_array_equal(np.concatenate([s for _, s in shares]), steps)
+    for i, e in [(0, 0), (3, 2), (6, 1)]:
+        r, s = dream_rollouts(rnn, MID_C, params[i:i + 1], mu, logvar, cfg, seeds[i:i + 1, e:e + 1])
+        assert (r[0, 0], s[0, 0]) == (rewards[i, e], steps[i, e])
+    # the candidates in another order, each with its seeds: the same episodes, in that order
+    order = np.array([4, 0, 6, 2, 5, 1, 3])
+    r, s = dream_rollouts(rnn, MID_C, params[order], mu, logvar, cfg, seeds[order])
+    np.testing.assert_array_equal(r, rewards[order])
+    np.testing.assert_array_equal(s, steps[order])

@@ -331,7 +331,9 @@ def test_training_lowers_the_loss_and_resumes_from_the_checkpoint(tmp_path, caps
     state2 = json.loads((out_dir / "checkpoint.json").read_text())
     assert state2["epochs_done"] == 6
     import h5py  # the optimiser's step counter (its first variable) continued: 6 epochs x 2 steps,
-    with h5py.File(out_dir / "checkpoint.weights.h5", "r") as f:  # so lr decay picks up where it was
+
+    from worldmodels.pipeline.training import read_checkpoint
+    with h5py.File(read_checkpoint(out_dir)[1], "r") as f:  # so lr decay picks up where it was
         assert int(f["optimizer/vars/0"][()]) == 12
     nll2 = _numpy_nll(path, cfg, series)
     assert nll2 < nll1 - 0.2, (nll1, nll2)

@@ -1,4 +1,5 @@
-"""Options built from config fields: type, default and help from the field, values checked by the config."""
+"""Options built from config fields: type, default and help from the field, values checked by the config
+as they are parsed."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 
 import pytest
 
+from estool.cli import one_line_parse_errors
 from worldmodels.config import DreamConfig, RolloutConfig, VAEConfig
 from worldmodels.fileio import WorldModelsError
 from worldmodels.options import add_options, field_docs, from_options
@@ -36,14 +38,24 @@ def test_only_the_options_made_for_the_config_are_taken():
     assert from_options(args, DreamConfig()) == DreamConfig(temperature=2.0)
 
 
+def parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """``parser.parse_args`` as under ``cli_main``: argparse's error raised as a ``WorldModelsError``."""
+    with one_line_parse_errors():
+        return parser.parse_args(argv)
+
+
 @pytest.mark.parametrize("value", ["0", "-0.5", "nan", "inf"])
-def test_values_are_checked_by_the_config_in_one_line(value):
+def test_values_are_checked_by_the_config_in_one_line_as_they_are_parsed(value):
     parser = argparse.ArgumentParser()
     add_options(parser, DreamConfig(), ("temperature", "max_steps"))
     with pytest.raises(WorldModelsError, match=r"^--temperature \(tau\) must be a finite number > 0, got "):
-        from_options(parser.parse_args(["--temperature", value]), DreamConfig())
-    with pytest.raises(WorldModelsError, match="max_steps must be >= 1, got 0"):
-        from_options(parser.parse_args(["--max_steps", "0"]), DreamConfig())
+        parse(parser, ["--temperature", value])
+    with pytest.raises(WorldModelsError, match=r"^the dream's --max_steps must be >= 1, got 0$"):
+        parse(parser, ["--max_steps", "0"])
+    with pytest.raises(WorldModelsError, match=r"^argument --max_steps: must be an integer, got 'ten'$"):
+        parse(parser, ["--max_steps", "ten"])
+    with pytest.raises(WorldModelsError, match="max_steps must be >= 1, got 0"):  # a namespace made in code
+        from_options(argparse.Namespace(**{"DreamConfig.max_steps": 0}), DreamConfig())
 
 
 def test_field_docs_and_unsupported_fields():
@@ -64,7 +76,7 @@ def test_num_envs_is_declared_once_and_checked_by_rollout_config(value):
     assert from_options(parser.parse_args([]), RolloutConfig()).num_envs == 8
     assert from_options(parser.parse_args(["--num_envs", "3"]), RolloutConfig()).num_envs == 3
     with pytest.raises(WorldModelsError, match=rf"^--num_envs \(games in lockstep\) must be >= 1, got {value}$"):
-        from_options(parser.parse_args(["--num_envs", value]), RolloutConfig())
+        parse(parser, ["--num_envs", value])
 
 
 def test_max_steps_is_declared_once_and_checked_by_rollout_config():
@@ -77,6 +89,6 @@ def test_max_steps_is_declared_once_and_checked_by_rollout_config():
     assert from_options(parser.parse_args(["--max_steps", "30"]), RolloutConfig()).max_steps == 30
     with pytest.raises(WorldModelsError, match=r"^--max_steps \(steps per episode, 0: the environment's own limit\) "
                                                r"must be >= 0, got -1$"):
-        from_options(parser.parse_args(["--max_steps", "-1"]), RolloutConfig())
+        parse(parser, ["--max_steps", "-1"])
     with pytest.raises(WorldModelsError, match=r"must be >= 0, got -1$"):
         RolloutConfig(max_steps=-1)

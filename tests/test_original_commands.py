@@ -15,8 +15,10 @@ its folder, without DISPLAY and with stdin empty, in one of these ways:
 - ``small``: the training steps as typed run for hours; extract.bash and gce_train.bash run as
   typed plus options that shrink them (1 episode; 1 generation of 2 candidates, 5 frames), in a
   CARRACING_WORKDIR made here, as vae_train.py and series.py run exactly as typed on a tiny record.
-- ``parse``: rnn_train.py and train.py (4000 steps of M; 64 workers x 16 episodes): ``--help``
-  must reach the script's parser (test_cli_help.py checks every script's; tests/estool the flags).
+- ``parse``: rnn_train.py and train.py (4000 steps of M; 64 workers x 16 episodes) and bin packing's
+  run_evaluation_dopamine.py (Rainbow for ~13 minutes, in .venv-dopamine): ``--help`` must reach the
+  script's parser (test_cli_help.py checks every script's; tests/estool the flags; what bin packing's
+  train.py does as typed on a fresh checkout, and the Dopamine line on a tiny budget: tests/binpacking).
 
 Where the original's log/ file is absent (it is never shipped), ``model.py`` must name the shipped
 controller standing in for it on stderr. The Make targets: ``make -n`` shows each one runs the
@@ -59,6 +61,9 @@ ORIGINAL = [  # (folder, the command as typed, how it is checked, what it adds)
     ("binpacking", f"python model.py norender {CAR_LOG}", "run", ""),
     ("binpacking", "python model.py binpacking norender --distribution perfect_pack 7", "run", ""),
     ("binpacking", "python bin_packing_environment.py", "fails", ""),
+    ("binpacking", "python train.py", "parse", ""),
+    ("binpacking", 'python run_evaluation_dopamine.py --base_dir="test_results" --gin_files="test_configs/rainbow.gin"',
+     "parse", ""),
 ]
 MAKE_TARGETS = ("observations", "vae", "z-values", "mdnrnn", "controller", "play")
 VIDEOS = [REPO / "carracing" / "videos" / "carracing_carracing_seed0.mp4",

@@ -177,6 +177,8 @@ class Paths:
     rnn: str = "tf_rnn/rnn.npz"
     initial_z: str = "tf_initial_z/initial_z.json"
     log: str = "log"
+    videos: str = "videos"
+    """Where model.py / dream_model.py write a video not named by --video (a named one stays where named)."""
 
     def path(self, which: str) -> Path:
         return Path(self.root) / getattr(self, which)

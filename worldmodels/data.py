@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,10 @@ from worldmodels.fileio import WorldModelsError, atomic_savez
 logger = logging.getLogger(__name__)
 
 RECORD_SUFFIX = ".npz"
+READ_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, zlib.error)
+"""What numpy raises on a truncated or damaged npz (zlib.error: a damaged compressed member)."""
+SKIP_BAD_HINT = "delete them and re-run extract (it re-records them), or pass --skip_bad to go on without them"
+SHOWN_BAD = 3  # file names a report on corrupt files shows
 
 
 def save_episode(path: str | Path, obs: np.ndarray, action: np.ndarray, **extra: np.ndarray) -> None:
@@ -52,7 +57,7 @@ def load_episode(path: str | Path, keys: Sequence[str] = ("obs", "action")) -> d
             if missing:
                 raise WorldModelsError(f"episode file {path} lacks {missing}; delete it and re-extract")
             out = {k: data[k] for k in keys}
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as err:
+    except READ_ERRORS as err:
         raise WorldModelsError(f"episode file {path} is corrupt ({err}); delete it and re-extract") from err
     if "obs" in out and (out["obs"].dtype != np.uint8 or out["obs"].ndim != 4):
         raise WorldModelsError(
@@ -71,12 +76,25 @@ def list_episodes(record_dir: str | Path, step_hint: str = "extract.py") -> list
     return files
 
 
+def report_bad_episodes(bad: Sequence[Path], total: int, skip_bad: bool, step: str) -> None:
+    """After ``step`` found ``bad`` unreadable episode files among ``total``: without ``skip_bad`` one
+    error line (exit 2), so a run that lost data never looks successful; with it one warning line."""
+    if not bad:
+        return
+    names = ", ".join(p.name for p in bad[:SHOWN_BAD]) + (", ..." if len(bad) > SHOWN_BAD else "")
+    where = Path(bad[0]).parent
+    if not skip_bad:
+        raise WorldModelsError(f"{len(bad)} of {total} episode files in {where} are corrupt ({names}): {SKIP_BAD_HINT}")
+    logger.warning("%s skipped %d of %d episode files in %s as corrupt (--skip_bad): %s", step, len(bad), total,
+                   where, names)
+
+
 def episode_length(path: str | Path) -> int:
     """Number of frames, read from the npz header of ``action`` without loading the frames."""
     try:
         with np.load(path) as data:
             return int(data["action"].shape[0])
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as err:
+    except READ_ERRORS as err:
         raise WorldModelsError(f"episode file {path} is corrupt ({err}); delete it and re-extract") from err
 
 
@@ -86,7 +104,9 @@ class FrameStream:
     Holds at most ``pool_episodes`` episodes at once: it loads a random group of files, shuffles
     their frames together and yields full batches; leftovers carry into the next group. Memory
     is O(pool_episodes x episode length), independent of how many episodes there are.
-    Corrupt files are reported by name and skipped (``skipped`` lists them).
+    Corrupt files are reported by name and skipped (``skipped`` lists them): the stream never
+    raises, as Keras would turn an error in it into a TensorFlow traceback; the caller decides
+    (``report_bad_episodes``).
     """
 
     def __init__(self, files: Sequence[Path], batch_size: int, pool_episodes: int = 32,
@@ -177,5 +197,5 @@ class Series:
                            episode_lengths=data["episode_lengths"],
                            reward=data["reward"] if "reward" in data.files else None,
                            done=data["done"] if "done" in data.files else None)
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError, AssertionError) as err:
+        except (*READ_ERRORS, AssertionError) as err:
             raise WorldModelsError(f"series file {path} is corrupt ({err}); re-run {step_hint}") from err

@@ -6,6 +6,11 @@ next z is sampled from M's mixture at temperature tau; an episode ends when the 
 logit is > 0 [design] or at the step cap. Reward: M's reward head when it has one, else a
 constant per step survived (Doom: +1 [paper sec. 4.2]).
 
+Every rollout draws its random numbers from its own stream (``EpisodeNoise``); an episode of seed
+s from ``np.random.default_rng([s, DREAM_NOISE_STREAM])``. With M's products row by row
+(``worldmodels.rowwise``) an episode is then the same, to the last bit, whichever episodes share
+its batch: the same on 1 or 63 MPI workers (issue #30; tests/test_dream.py).
+
 ``dream_rollouts`` plays C in the dream for a whole population at once; ``DreamEnv`` wraps a
 single rollout as a ``gymnasium.Env``.
 """
@@ -22,23 +27,74 @@ import numpy as np
 from worldmodels.config import ARGMAX, ControllerConfig, DreamConfig, EnvSpec
 from worldmodels.controller import Controller, features
 from worldmodels.fileio import WorldModelsError
-from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights, sigmoid
+from worldmodels.mdnrnn import MixtureDraws, NumpyMDNRNN, RNNWeights, sigmoid
+
+DREAM_NOISE_STREAM = 2
+"""A dream episode of seed s draws with ``np.random.default_rng([s, DREAM_NOISE_STREAM])`` (the real
+game's z noise is stream 1, worldmodels.rollout.Z_NOISE_STREAM)."""
+
+NOISE_BLOCK = 32
+"""Steps of random numbers an episode's stream draws per call: one numpy call per rollout and step
+would cost ~2 us x 2 x 1024 rollouts (~4 ms) per step of a Doom generation; in blocks of 32 it
+is ~1/32 of that, for 32 x 2 x z float32 (16 kB at z = 64) per rollout."""
+
+
+class EpisodeNoise:
+    """The random streams of B rollouts, one generator each: what a rollout draws depends on its
+    generator and its step alone, never on the other rollouts of the batch.
+
+    At its start a rollout draws its initial_z entry and that entry's noise; then every
+    ``NOISE_BLOCK`` steps the uniforms and the normals of the next block of steps.
+    """
+
+    def __init__(self, generators: list[np.random.Generator], z_size: int, block: int = NOISE_BLOCK):
+        assert block >= 1, block
+        self.generators, self.z_size, self.block = generators, z_size, block
+        self.uniform = np.empty((len(generators), block, z_size), np.float32)
+        self.normal = np.empty((len(generators), block, z_size), np.float32)
+
+    @classmethod
+    def from_seeds(cls, seeds: np.ndarray, z_size: int) -> EpisodeNoise:
+        return cls([np.random.default_rng([int(s), DREAM_NOISE_STREAM]) for s in np.ravel(seeds)], z_size)
+
+    def start(self, num_entries: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each rollout's initial_z entry (B,) in [0, num_entries) and its noise (B, z)."""
+        idx = np.array([g.integers(0, num_entries) for g in self.generators], np.intp)
+        eps = np.stack([g.standard_normal(self.z_size, dtype=np.float32) for g in self.generators])
+        return idx, eps
+
+    def draws(self, rows: np.ndarray, steps: np.ndarray) -> MixtureDraws:
+        """The random numbers of rollouts ``rows`` at their step ``steps`` (steps taken so far)."""
+        at = steps % self.block
+        for row in rows[at == 0]:
+            g = self.generators[row]
+            self.uniform[row] = g.random((self.block, self.z_size), dtype=np.float32)
+            self.normal[row] = g.standard_normal((self.block, self.z_size), dtype=np.float32)
+        return MixtureDraws(self.uniform[rows, at], self.normal[rows, at])
 
 
 class VectorDream:
     """B dream rollouts stepped together (built directly: a batch with its own interface, no
-    ``gymnasium.Env``; ``DreamEnv``, one rollout, is ``WorldModels/Dream-v0``)."""
+    ``gymnasium.Env``; ``DreamEnv``, one rollout, is ``WorldModels/Dream-v0``). ``rng`` gives each
+    rollout of a ``reset`` without seeds its own stream (spawned from it)."""
 
     def __init__(self, rnn: NumpyMDNRNN, initial_mu: np.ndarray, initial_logvar: np.ndarray,
-                 cfg: DreamConfig, rng: np.random.Generator):
+                 cfg: DreamConfig, rng: np.random.Generator | None = None):
         assert initial_mu.shape == initial_logvar.shape and initial_mu.shape[1] == rnn.cfg.z_size, (
             initial_mu.shape, initial_logvar.shape, rnn.cfg.z_size)
         self.rnn, self.cfg, self.rng = rnn, cfg, rng
         self.initial_mu, self.initial_sigma = initial_mu.astype(np.float32), np.exp(initial_logvar / 2.0)
 
-    def reset(self, batch: int) -> None:
-        idx = self.rng.integers(0, len(self.initial_mu), batch)
-        eps = self.rng.standard_normal((batch, self.rnn.cfg.z_size)).astype(np.float32)
+    def reset(self, batch: int, seeds: np.ndarray | None = None) -> None:
+        """Start ``batch`` rollouts: with ``seeds`` (batch,), rollout i is the episode of seed
+        seeds[i] (``DREAM_NOISE_STREAM``); without, each gets a new stream spawned from ``rng``."""
+        if seeds is None:
+            assert self.rng is not None, "a VectorDream without rng resets with seeds"
+            self.noise = EpisodeNoise(self.rng.spawn(batch), self.rnn.cfg.z_size)
+        else:
+            assert np.shape(seeds) == (batch,), (np.shape(seeds), batch)
+            self.noise = EpisodeNoise.from_seeds(seeds, self.rnn.cfg.z_size)
+        idx, eps = self.noise.start(len(self.initial_mu))
         self.z = self.initial_mu[idx] + self.initial_sigma[idx] * eps
         self.h, self.c = self.rnn.initial_state(batch)
         self.done = np.zeros(batch, bool)
@@ -57,8 +113,9 @@ class VectorDream:
         everyone = len(rows) == len(self.done)  # all live: whole arrays, no gather / scatter copies
         pick = slice(None) if everyone else rows
         restart = (self.steps[pick] == 0).astype(np.float32)  # as in training: 1 on an episode's first frame
+        draws = self.noise.draws(np.asarray(rows), self.steps[rows])
         h, c = self.rnn.lstm(self.rnn.input(self.z[pick], m_action, restart), self.h[pick], self.c[pick])
-        z_next, done_logit, reward = self.rnn.sample_next(h, self.cfg.temperature, self.rng)
+        z_next, done_logit, reward = self.rnn.sample_next(h, self.cfg.temperature, draws)
         steps = self.steps[pick] + 1
         done = steps >= self.cfg.max_steps
         if done_logit is not None:
@@ -80,17 +137,17 @@ def dream_rollouts(rnn: NumpyMDNRNN, controller_cfg: ControllerConfig, params: n
                    seeds: np.ndarray, max_len: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Play C (one parameter set per candidate) in the dream: n candidates x E episodes at once.
 
-    ``params`` (n, num_params), ``seeds`` (n, E) -> (rewards (n, E), steps (n, E)). The whole
-    batch shares one random stream seeded from ``seeds``, so results are reproducible.
+    ``params`` (n, num_params), ``seeds`` (n, E) -> (rewards (n, E), steps (n, E)). Episode (i, e)
+    is the episode of seed seeds[i, e] played by candidate i: the same in any batch, so the same
+    for any split of the population over workers (its own random stream, M's products row by row).
     """
     params = np.atleast_2d(np.asarray(params, np.float32))
     n, n_episodes = seeds.shape
     assert params.shape == (n, controller_cfg.num_params), (params.shape, n, controller_cfg.num_params)
-    rng = np.random.default_rng(np.asarray(seeds, np.int64).ravel().tolist())
     if max_len:
         dream_cfg = replace(dream_cfg, max_steps=min(dream_cfg.max_steps, max_len))
-    dream = VectorDream(rnn, initial_mu, initial_logvar, dream_cfg, rng)
-    dream.reset(n * n_episodes)
+    dream = VectorDream(rnn, initial_mu, initial_logvar, dream_cfg)
+    dream.reset(n * n_episodes, seeds=np.asarray(seeds, np.int64).ravel())
     controller = Controller(controller_cfg, params)
     candidate = np.repeat(np.arange(n), n_episodes)
     while True:
@@ -184,4 +241,5 @@ def build_dream_env(rnn: NumpyMDNRNN | str | Path | None = None,
     return DreamEnv(rnn, mu, logvar, dream, controller)
 
 
-__all__ = ["VectorDream", "dream_rollouts", "DreamEnv", "build_dream_env", "sigmoid"]
+__all__ = ["DREAM_NOISE_STREAM", "EpisodeNoise", "VectorDream", "dream_rollouts", "DreamEnv", "build_dream_env",
+           "sigmoid"]

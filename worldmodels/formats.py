@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import math
+import reprlib
 from pathlib import Path
 
 import numpy as np
@@ -51,11 +53,17 @@ def read_initial_z(path: str | Path, z_size: int, step_hint: str = "series.py") 
 
 def _controller_params(path: Path) -> np.ndarray:
     """The flat parameters of a ``best.json`` ([params, reward]) or plain params ``.json``; an empty
-    array when the file holds something else."""
+    array when the file holds no list, a one-line error when its list holds anything but finite numbers."""
     data = read_json(path, "controller file")
     if isinstance(data, list) and len(data) == 2 and isinstance(data[0], list):
         data = data[0]
-    return np.asarray(data, np.float64) if isinstance(data, list) else np.zeros(0)
+    if not isinstance(data, list):
+        return np.zeros(0)
+    bad = [x for x in data if isinstance(x, bool) or not isinstance(x, int | float) or not math.isfinite(x)]
+    if bad:
+        raise WorldModelsError(f"{path}: a controller's parameters are finite numbers, this file holds "
+                               f"{reprlib.repr(bad[0])}; give a best.json or params .json that train.py wrote")
+    return np.asarray(data, np.float64)
 
 
 def controller_size(path: str | Path) -> int:

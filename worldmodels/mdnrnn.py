@@ -13,12 +13,14 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from worldmodels.config import RNNConfig
 from worldmodels.fileio import WorldModelsError, atomic_savez, atomic_write_json, read_json
 from worldmodels.formats import from_ints, to_ints
+from worldmodels.rowwise import RowwiseMatmul
 
 LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
 FORGET_BIAS = 1.0  # [orig] BasicLSTMCell forget_bias added at run time
@@ -119,10 +121,28 @@ def mdn_nll(out: MDNOutput, z_next: np.ndarray) -> np.ndarray:
     return -(np.log(np.sum(np.exp(v - vmax), axis=-1)) + vmax[..., 0])
 
 
-def _choose_mixture(logit_cols: list[np.ndarray], tau: float, rng: np.random.Generator) -> np.ndarray:
+class MixtureDraws(NamedTuple):
+    """The random numbers of one sampling step of B rollouts: what ``sample_z`` / ``sample_next``
+    would draw from a generator, given instead (the dream draws each rollout's from its own
+    stream, worldmodels.dream.EpisodeNoise)."""
+
+    uniform: np.ndarray
+    """(B, z) float32 in [0, 1): picks each dimension's mixture component."""
+    normal: np.ndarray
+    """(B, z) float32 N(0, 1): the chosen Gaussian's noise."""
+
+
+def draw_mixture(rng: np.random.Generator, shape: tuple[int, ...]) -> MixtureDraws:
+    """A step's random numbers from one generator, in the order the sampler has always drawn them:
+    the uniforms, then the normals."""
+    return MixtureDraws(rng.random(shape, dtype=np.float32), rng.standard_normal(shape, dtype=np.float32))
+
+
+def _choose_mixture(logit_cols: list[np.ndarray], tau: float, uniform: np.ndarray) -> np.ndarray:
     """Index (..., z) of one component per z dimension, drawn from softmax(logits / tau).
 
-    ``logit_cols`` holds the K logit arrays (..., z). Inverse CDF with one uniform per dimension on
+    ``logit_cols`` holds the K logit arrays (..., z); ``uniform`` (..., z) one U[0, 1) draw per
+    dimension (not changed). Inverse CDF with one uniform per dimension on
     the unnormalised cumulative sum (softmax(log_softmax(l) / tau) == softmax(l / tau): the
     normaliser cancels, so u is scaled instead of every weight divided). A loop over the K
     columns, not reductions along a length-K axis: those are several times slower in numpy.
@@ -141,35 +161,39 @@ def _choose_mixture(logit_cols: list[np.ndarray], tau: float, rng: np.random.Gen
             e += running
         running = e
         cdf.append(e)
-    u = rng.random(top.shape, dtype=np.float32)
-    u *= cdf[-1]
+    assert uniform.shape == top.shape, (uniform.shape, top.shape)
+    u = uniform * cdf[-1]
     idx = np.zeros(top.shape, np.intp)
     for edge in cdf[:-1]:  # idx = number of cumulative weights below u
         idx += u > edge
     return idx
 
 
-def _gaussian(mean: np.ndarray, logstd: np.ndarray, tau: float, rng: np.random.Generator) -> np.ndarray:
-    """z = mean + exp(logstd) * N(0,1) * sqrt(tau); ``logstd`` is overwritten."""
+def _gaussian(mean: np.ndarray, logstd: np.ndarray, tau: float, normal: np.ndarray) -> np.ndarray:
+    """z = mean + exp(logstd) * normal * sqrt(tau), ``normal`` N(0,1) draws; ``logstd`` is overwritten."""
+    assert normal.shape == mean.shape, (normal.shape, mean.shape)
     std = np.exp(logstd, out=logstd)
-    std *= rng.standard_normal(mean.shape, dtype=np.float32)
+    std *= normal
     std *= np.float32(np.sqrt(tau))
     return (mean + std).astype(np.float32, copy=False)
 
 
-def sample_z(out: MDNOutput, tau: float, rng: np.random.Generator) -> np.ndarray:
+def sample_z(out: MDNOutput, tau: float, rng: np.random.Generator | MixtureDraws) -> np.ndarray:
     """Temperature sampling [paper sec. 4.4; orig]: mixture logits / tau, softmax, pick one
-    component per z dimension, z = mean + exp(logstd) * N(0,1) * sqrt(tau)."""
+    component per z dimension, z = mean + exp(logstd) * N(0,1) * sqrt(tau). ``rng``: a generator,
+    or the step's random numbers already drawn."""
     assert tau > 0, tau
     k = out.mix_logits.shape[-1]
-    idx = _choose_mixture([out.mix_logits[..., j] for j in range(k)], tau, rng)[..., None]
+    draws = draw_mixture(rng, out.mean.shape[:-1]) if isinstance(rng, np.random.Generator) else rng
+    idx = _choose_mixture([out.mix_logits[..., j] for j in range(k)], tau, draws.uniform)[..., None]
     mean = np.take_along_axis(out.mean, idx, axis=-1)[..., 0]
     logstd = np.take_along_axis(out.logstd, idx, axis=-1)[..., 0].astype(np.float32)
-    return _gaussian(mean, logstd, tau, rng)
+    return _gaussian(mean, logstd, tau, draws.normal)
 
 
 class NumpyMDNRNN:
-    """Batched numpy M: one call advances B rollouts by one step (float32)."""
+    """Batched numpy M: one call advances B rollouts by one step (float32). Each rollout's result
+    is the same whichever other rollouts share the batch (``worldmodels.rowwise``)."""
 
     def __init__(self, weights: RNNWeights, cfg: RNNConfig):
         weights.check(cfg)
@@ -193,6 +217,8 @@ class NumpyMDNRNN:
         grouped = grouped.astype(np.intp)
         self._grouped_w = np.ascontiguousarray(self.output_w[:, grouped])
         self._grouped_b = self.output_b[grouped]
+        self._lstm_product = RowwiseMatmul(self.kernel)
+        self._sample_product = RowwiseMatmul(self._grouped_w)
 
     def initial_state(self, batch: int) -> tuple[np.ndarray, np.ndarray]:
         h = np.zeros((batch, self.cfg.hidden_units), np.float32)
@@ -213,7 +239,7 @@ class NumpyMDNRNN:
         if self.cfg.use_restart and x[:, -1].any():
             keep = 1.0 - x[:, -1:]
             h, c = h * keep, c * keep
-        t = np.concatenate([x, np.ones((len(x), 1), np.float32), h], axis=1) @ self.kernel
+        t = self._lstm_product(np.concatenate([x, np.ones((len(x), 1), np.float32), h], axis=1))
         np.tanh(t, out=t)  # in place from here on: one (B, 4H) buffer
         n = self.cfg.hidden_units
         gates = t[:, :3 * n]
@@ -239,23 +265,25 @@ class NumpyMDNRNN:
         h, c = self.advance(z, action, h, c, restart)
         return h, c, h @ self.output_w + self.output_b
 
-    def sample_next(self, h: np.ndarray, tau: float, rng: np.random.Generator
+    def sample_next(self, h: np.ndarray, tau: float, rng: np.random.Generator | MixtureDraws
                     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
         """z_{t+1} sampled from the mixture M predicts from h (B, H), plus the done logit and
-        reward heads (None without them). Draws the same random numbers as
+        reward heads (None without them). ``rng``: a generator, or the step's random numbers
+        already drawn (``MixtureDraws``). Draws the same random numbers as
         ``sample_z(split_output(y))``, so both give the same z; faster (grouped layout)."""
         assert tau > 0, tau
         cfg = self.cfg
         k, nz = cfg.num_mixtures, cfg.z_size
-        y = h @ self._grouped_w
+        draws = draw_mixture(rng, (len(h), nz)) if isinstance(rng, np.random.Generator) else rng
+        y = self._sample_product(h)
         y += self._grouped_b
-        idx = _choose_mixture([y[:, j * nz:(j + 1) * nz] for j in range(k)], tau, rng)
+        idx = _choose_mixture([y[:, j * nz:(j + 1) * nz] for j in range(k)], tau, draws.uniform)
         flat = idx * nz  # column of the chosen mean: k * nz + dimension, in a row of y
         flat += np.arange(nz)
         flat += (np.arange(len(y)) * y.shape[1] + k * nz)[:, None]
         mean = np.take(y, flat)
         flat += k * nz
-        z = _gaussian(mean, np.take(y, flat), tau, rng)
+        z = _gaussian(mean, np.take(y, flat), tau, draws.normal)
         heads = 3 * k * nz
         done_logit = y[:, heads] if cfg.done_head else None
         reward = y[:, -1] if cfg.reward_head else None

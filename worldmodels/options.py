@@ -2,10 +2,11 @@
 
 A field of a frozen config (``worldmodels.config``), with its docstring, becomes the option
 ``--<field>``: its type, its default and its help text come from the field (CleanRL's style of
-args, with tyro's docstrings as help). ``from_options`` puts the values given back into the config
-through ``dataclasses.replace``, so the dataclass's own ``__post_init__`` checks them, in one place
-for every script (e.g. ``DreamConfig``: a one-line error naming ``--temperature``, the value and
-the range).
+args, with tyro's docstrings as help). The dataclass's own ``__post_init__`` checks a value, in
+one place for every script: as the option is parsed (``argparse`` refuses it with the config's
+message, under ``cli_main`` one line and exit 2: ``error: --temperature (tau) must be a finite
+number > 0, got 0.0``) and again when ``from_options`` puts the values given back into the config
+through ``dataclasses.replace``.
 
     add_options(parser, spec.dream, ("temperature",))      # default: this environment's value
     add_options(parser, DreamConfig, ("temperature",))     # default None: the environment's, later
@@ -21,7 +22,10 @@ import functools
 import inspect
 import textwrap
 import typing
+from collections.abc import Callable
 from typing import Any, TypeVar
+
+from estool.files import UsageError
 
 T = TypeVar("T")
 
@@ -53,6 +57,25 @@ def _field(cls: type, name: str) -> tuple[type, str]:
     return _PARSERS[hints[name]], field_docs(cls).get(name, "")
 
 
+def _checked(config: Any, name: str, parse: type) -> Callable[[str], Any]:
+    """The ``type`` of option ``--name``: ``parse`` the text, then check the value by building the
+    config with it (a config class: with its defaults otherwise). A refused value is argparse's
+    error with the config's own message, which names the option, the value and the range."""
+    def parse_and_check(text: str) -> Any:
+        try:
+            value = parse(text)
+        except ValueError:
+            kind = "an integer" if parse is int else "a number"
+            raise argparse.ArgumentTypeError(f"must be {kind}, got {text!r}") from None
+        try:
+            config(**{name: value}) if isinstance(config, type) else dataclasses.replace(config, **{name: value})
+        except UsageError as err:  # ArgumentError(None, ...): the message alone, it names the option itself
+            raise argparse.ArgumentError(None, str(err)) from None
+        return value
+
+    return parse_and_check
+
+
 def _dest(cls: type, name: str) -> str:
     """Where the option's value lands in the namespace: ``DreamConfig.temperature``, so that
     ``from_options`` takes exactly the options ``add_options`` made (``--max_steps`` is
@@ -72,8 +95,8 @@ def add_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup, confi
             default, shown = None, "the environment's"
         else:
             default, shown = getattr(config, name), "%(default)s"
-        parser.add_argument(f"--{name}", dest=_dest(cls, name), metavar=name.upper(), type=parse, default=default,
-                            help=f"{doc} (default: {shown})")
+        parser.add_argument(f"--{name}", dest=_dest(cls, name), metavar=name.upper(),
+                            type=_checked(config, name, parse), default=default, help=f"{doc} (default: {shown})")
 
 
 def from_options(args: argparse.Namespace, config: T) -> T:

@@ -26,6 +26,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from estool.arguments import Number
+
 logger = logging.getLogger(__name__)
 
 MODES = ("render", "norender")
@@ -62,10 +64,19 @@ def parse_play_args(parser: argparse.ArgumentParser, argv: Sequence[str] | None)
     parser.set_defaults(seed=seed_default)
     text = "" if args.controller is None else str(args.controller)
     if args.seed is None and text.lstrip("-").isdigit() and not Path(text).exists():
-        args.controller, args.seed = parser.get_default("controller"), int(text)
+        args.controller, args.seed = parser.get_default("controller"), _seed(parser, text)
     if args.seed is None:
         args.seed = seed_default
     return args
+
+
+def _seed(parser: argparse.ArgumentParser, text: str) -> int:
+    """``text`` through the seed option's own ``type`` (its range check), refused as argparse would."""
+    parse = next(a.type for a in parser._actions if a.dest == "seed")
+    try:
+        return int(parse(text)) if isinstance(parse, Number) else int(text)
+    except argparse.ArgumentTypeError as err:
+        parser.error(f"argument seed: {err}")
 
 
 def shown(path: Path) -> str:

@@ -1,8 +1,8 @@
 """Score many episodes on several local processes (``model.py ... norender --procs N``).
 
 Episodes are split over the processes by seed; an episode's track and noise depend only on its
-seed (worldmodels.rollout), so every ``procs`` plays the same episodes, with rewards equal up to
-float32 rounding (which a chaotic game can amplify: see worldmodels.rollout).
+seed, and its sums not on the batch it is played in (worldmodels.rollout), so every ``procs`` plays
+the same episodes with the same rewards.
 Processes are spawned (not forked: no inherited TensorFlow or display state) with one BLAS
 thread each, since N processes already fill N cores (unless OMP_NUM_THREADS etc. are set).
 """

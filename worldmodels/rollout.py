@@ -8,10 +8,12 @@ TensorFlow in a worker.
 Each episode draws its z noise from its own generator, ``default_rng([seed, Z_NOISE_STREAM])``, so
 an episode's track and noise depend only on its seed: not on how many games run in lockstep, which
 other episodes share the batch or how the episodes are split over processes (and candidates given
-the same seed play the same track with the same noise). Its rewards are the same up to float32
-rounding, which does depend on the batch and on BLAS's threads; in a chaotic game (CarRacing) that
+the same seed play the same track with the same noise). Its float32 sums do not depend on the batch
+either (issue #30): V encodes a frame, and M steps a game, the same in a batch of any size
+(``worldmodels.rowwise``; tests/test_rowwise.py), so an episode is the same to the last bit for any
+``num_envs`` and any split over processes or MPI workers (tests/test_same_episodes_any_workers.py).
+Another machine or BLAS build may still round differently, and in a chaotic game (CarRacing) that
 rounding can grow, over 1000 frames, into a different episode (carracing/EXPERIMENTS.md measures it).
-The same command on the same machine repeats exactly.
 """
 
 from __future__ import annotations

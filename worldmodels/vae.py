@@ -21,6 +21,7 @@ from worldmodels.config import VAEConfig
 from worldmodels.fileio import WorldModelsError, atomic_savez, atomic_write_json, read_json
 from worldmodels.formats import from_ints, to_ints
 from worldmodels.onnx_encoder import OnnxEncoder, build_graph, check_encoder_name
+from worldmodels.rowwise import RowwiseMatmul
 
 # (name, filters, kernel) in the original's creation order, which is also vae.json's order.
 ENCODER_CONVS = (("enc_conv1", 32, 4), ("enc_conv2", 64, 4), ("enc_conv3", 128, 4), ("enc_conv4", 256, 4))
@@ -215,9 +216,10 @@ class NumpyVAE:
 
         ``cache_entries`` > 0 memoizes ``encode_mu_logvar`` by frame content, up to that many
         distinct frames (~0.8 kB each, measured with tracemalloc at z = 32): V is a pure function of
-        the frame, so a hit returns what encoding it again would (up to float32 rounding, which
-        depends on the batch it was encoded in), and pictures that repeat (binpacking's charts)
-        are encoded once. Once full, new frames are encoded without being stored."""
+        the frame, so a hit returns what encoding it again would (bit for bit: a frame's encoding
+        does not depend on the batch it is encoded in, measured for both encoders, issue #30), and
+        pictures that repeat (binpacking's charts) are encoded once. Once full, new frames are
+        encoded without being stored."""
         check_weights(weights, cfg)
         if cache_entries < 0:
             raise ValueError(f"cache_entries must be >= 0, got {cache_entries}")
@@ -233,6 +235,9 @@ class NumpyVAE:
         if cfg.mean_frame:
             self.frame = self.w[MEAN_FRAME][0]
             self.frame_logit = logit(self.frame).astype(np.float32)
+        # a frame's mu and logvar the same in any batch (worldmodels.rowwise; the convolutions' products
+        # have B x 31 x 31 .. B x 2 x 2 rows, never few enough to need it: measured, issue #30)
+        self._fc_mu, self._fc_logvar = RowwiseMatmul(self.w["enc_fc_mu"][0]), RowwiseMatmul(self.w["enc_fc_log_var"][0])
         self.encoder = check_encoder_name(encoder)
         self._onnx = None
         if encoder == "onnx":
@@ -281,8 +286,8 @@ class NumpyVAE:
         for name, _, _ in ENCODER_CONVS:
             x = _relu(_conv2d(x, *self.w[name]))
         flat = x.reshape(len(x), -1)  # NHWC flatten, as Keras' and TF's reshape
-        mu = flat @ self.w["enc_fc_mu"][0] + self.w["enc_fc_mu"][1]
-        logvar = flat @ self.w["enc_fc_log_var"][0] + self.w["enc_fc_log_var"][1]
+        mu = self._fc_mu(flat) + self.w["enc_fc_mu"][1]
+        logvar = self._fc_logvar(flat) + self.w["enc_fc_log_var"][1]
         return mu, logvar
 
     def encode(self, frames: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:

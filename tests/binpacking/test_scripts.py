@@ -1,7 +1,8 @@
-"""binpacking scripts: play at a prompt, the baselines table, bad input answered with one line."""
+"""binpacking scripts: play at a prompt or by keyboard, the baselines table, bad input answered with one line."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -25,8 +26,8 @@ def test_a_person_plays_at_the_prompt(tmp_path):
     env = BinPackingEnv("bounded_waste", items=3)
     env.reset(seed=0)
     items = env.bins.items
-    result = run("bin_packing_environment.py", "--distribution", "bounded_waste", "--items", "3", "--seed", "0",
-                 workdir=tmp_path, stdin="oops\n0\n0\n0\n")
+    result = run("bin_packing_environment.py", "--text", "--distribution", "bounded_waste", "--items", "3", "--seed",
+                 "0", workdir=tmp_path, stdin="oops\n0\n0\n0\n")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "not an action: 'oops'" in out and "valid actions: [0]" in out
@@ -35,7 +36,7 @@ def test_a_person_plays_at_the_prompt(tmp_path):
 
 
 def test_invalid_action_at_the_prompt_without_mask_ends_the_episode(tmp_path):
-    result = run("bin_packing_environment.py", "--items", "5", "--no_mask", workdir=tmp_path, stdin="4\n")
+    result = run("bin_packing_environment.py", "--text", "--items", "5", "--no_mask", workdir=tmp_path, stdin="4\n")
     assert result.returncode == 0, result.stderr
     assert "(invalid: episode over)" in result.stdout and "episode over after 1 items: total reward -100" \
         in result.stdout
@@ -43,15 +44,85 @@ def test_invalid_action_at_the_prompt_without_mask_ends_the_episode(tmp_path):
 
 def test_quit_and_end_of_input(tmp_path):
     for stdin in ("q\n", "5\n"):  # quit; end of input after an action
-        result = run("bin_packing_environment.py", "--items", "5", workdir=tmp_path, stdin=stdin)
+        result = run("bin_packing_environment.py", "--text", "--items", "5", workdir=tmp_path, stdin=stdin)
         assert result.returncode == 0 and "episode over after " in result.stdout, result.stderr
 
 
 def test_no_input_and_no_terminal_says_how_to_watch_the_agent(tmp_path):
-    result = run("bin_packing_environment.py", "--items", "5", workdir=tmp_path, stdin="")
+    result = run("bin_packing_environment.py", "--text", "--items", "5", workdir=tmp_path, stdin="")
     assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
     assert "python model.py binpacking render" in result.stderr
 
+
+@pytest.mark.parametrize("display,driver,reason", [
+    (None, None, "$DISPLAY is not set"),        # a headless machine
+    (":0", "dummy", "SDL_VIDEODRIVER=dummy"),    # a display, but pygame would draw nowhere
+])
+def test_the_keyboard_game_without_a_display_is_one_line_naming_the_headless_ways(tmp_path, display, driver, reason):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
+    env.update({"BINPACKING_WORKDIR": str(tmp_path), **({"DISPLAY": display} if display else {}),
+                **({"SDL_VIDEODRIVER": driver} if driver else {})})
+    result = subprocess.run([sys.executable, str(REPO / "binpacking" / "bin_packing_environment.py")], env=env,
+                            cwd=REPO / "binpacking", stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    line = result.stderr
+    assert line.startswith("error: the keyboard game needs a display") and reason in line, line
+    assert "python bin_packing_environment.py --text" in line and "python model.py binpacking render" in line, line
+    assert result.stdout == ""
+
+
+def test_the_keyboard_game_rules():
+    from binpacking.bin_packing_environment import KeyboardGame
+    from worldmodels.envs.binpacking import BinPackingEnv
+    out = io.StringIO()
+    game = KeyboardGame(BinPackingEnv("bounded_waste", items=3), seed=5, out=out)
+    items = list(game.env.bins.items)
+    assert "valid actions: [0]" in "\n".join(game.lines())
+    for key in ("x", "9", "[0]", "0"):  # not a key of the game; no level 9; the keypad's 0; the top row's
+        assert game.press(key) is None
+    assert game.step == 2 and "no level" not in game.note
+    assert game.press("return") is None and game.step == 2  # Enter only starts the next episode once one is over
+    game.press("0")
+    waste = sum(9 - s for s in items)
+    assert game.over and game.scores == [-waste]
+    assert f"episode 0 (seed 5): over after 3 items, total reward {-waste}, waste {waste}" in out.getvalue()
+    assert game.press("return") is None and game.episode == 1 and not game.over  # seed 6
+    assert game.press("escape") == "quit"
+
+
+def test_the_keyboard_game_window_draws_and_takes_keys(monkeypatch):
+    pygame = pytest.importorskip("pygame")
+    monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
+    from binpacking.bin_packing_environment import play_window
+    from worldmodels.envs.binpacking import BinPackingEnv
+    pygame.init()
+    for key in (pygame.K_0, pygame.K_0, pygame.K_KP0, pygame.K_RETURN, pygame.K_ESCAPE):
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=0, unicode="", scancode=0))
+    out = io.StringIO()
+    scores = play_window(BinPackingEnv("bounded_waste", items=3), seed=0, out=out, max_events=200)
+    env = BinPackingEnv("bounded_waste", items=3)
+    env.reset(seed=0)
+    assert scores == [-sum(9 - s for s in env.bins.items)], out.getvalue()
+
+
+def test_the_fork_train_line_on_a_fresh_checkout_names_the_steps_and_a_line_that_trains(tmp_path):
+    """``python train.py`` as typed in binpacking/, before any V and M: one line naming the pipeline
+    steps and the line that evolves C on the shipped V and M; that line (shrunk: 2 candidates, 1
+    generation of 20-item episodes, in this process) trains."""
+    env = {**os.environ, "BINPACKING_WORKDIR": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    typed = subprocess.run([sys.executable, "train.py"], cwd=REPO / "binpacking", env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert typed.returncode == 2 and typed.stderr.count("\n") == 1, typed.stderr
+    assert "run vae_train.py first (bash extract.bash, then bash gpu_jobs.bash)" in typed.stderr, typed.stderr
+    line = typed.stderr.split(": python ", 1)[1].strip()
+    assert line == "train.py --vae trained/vae.npz --rnn trained/rnn.npz", typed.stderr
+    small = ["-n", "2", "-e", "1", "-g", "1", "--items", "20", "--num_procs", "1"]
+    result = subprocess.run([sys.executable, *line.split(), *small], cwd=REPO / "binpacking", env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "gen 1 " in result.stdout, result.stdout[-2000:]
+    assert any((tmp_path / "log" / "linear_waste").iterdir())
 
 def test_baselines_table(tmp_path):
     result = run("baselines.py", "--episodes", "3", "--items", "60", "--markdown", workdir=tmp_path)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -36,9 +38,11 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _toy_train(log_dir: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+def _toy_train(log_dir: Path, *args: str, timeout: float = 180, env: dict[str, str] | None = None
+               ) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "estool.toy_train", *COMMON, "--log_dir", str(log_dir), *args]
-    return subprocess.run(cmd, check=False, cwd=REPO, env=_env(), capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(cmd, check=False, cwd=REPO, env={**_env(), **(env or {})}, capture_output=True, text=True,
+                          timeout=timeout)
 
 
 def _hist(log_dir: Path) -> np.ndarray:
@@ -161,3 +165,56 @@ def test_bad_hostfile_is_one_line(tmp_path, text):
         TrainConfig(hostfile=str(tmp_path / "h")).validate()
     with pytest.raises(WorldModelsError, match="cannot read the hostfile"):
         TrainConfig(hostfile=str(tmp_path / "missing")).validate()
+
+
+# ----------------------------------------------------------------------------- a worker that dies or stalls
+
+
+def _resumes_from_the_printed_command(tmp_path: Path, line: str, log_dir: Path, *args: str) -> None:
+    """``line`` ends with 'generation 2 is saved in <checkpoint>: resume with: <command>': the checkpoint
+    holds generation 2, the command is this run's, and re-running it (without the failure) resumes
+    and gives the numbers of one uninterrupted run."""
+    from estool.logs import load_checkpoint
+
+    checkpoint = log_dir / "toy_sphere.cma.3.7.es.pkl"
+    assert f"; generation 2 is saved in {checkpoint}: resume with: " in line, line
+    assert load_checkpoint(checkpoint).generation == 2 and len(_hist(log_dir)) == 2  # intact
+    command = line.split(": resume with: ", 1)[1]
+    expected = [sys.executable, "-m", "estool.toy_train", *COMMON, "--log_dir", str(log_dir), *args]
+    assert command == f"cd {shlex.quote(str(REPO))} && {shlex.join(expected)}"
+    resumed = subprocess.run(command, shell=True, cwd=tmp_path, env=_env(), capture_output=True, text=True,
+                             timeout=180)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming from generation 2" in resumed.stderr
+    np.testing.assert_array_equal(_hist(log_dir)[:, 2:], _reference(tmp_path, 4)[:, 2:])
+
+
+def test_dead_worker_is_named_with_the_command_that_resumes(tmp_path):
+    """Worker rank 2 kills itself (SIGKILL, as the out-of-memory killer would) in generation 3: one
+    error line names it and the command that resumes; the exit status is not 0; the checkpoint of
+    generation 2 stays, and that command resumes from it."""
+    log_dir = tmp_path / "log"
+    t = time.monotonic()
+    result = _toy_train(log_dir, "-g", "4", env={"ESTOOL_TOY_DIE": "2:3"}, timeout=120)  # its third evaluate()
+    assert result.returncode != 0, result.stderr
+    assert time.monotonic() - t < 120
+    last = result.stderr.strip().splitlines()[-1]
+    # Rank 2 is named; on a loaded machine the launcher's kills of the others can close their
+    # sockets within the same poll, and then the line names each of them as a candidate ("or").
+    assert re.match(r"error: (\S.* or )?worker rank 2 \(pid \d+ on \S+\)( or .*)? died without a word \(", last), \
+        result.stderr
+    _resumes_from_the_printed_command(tmp_path, last, log_dir, "-g", "4")
+
+
+def test_stalled_worker_times_out_with_the_command_that_resumes(tmp_path):
+    """Worker rank 1 stops answering in generation 3: after --worker_timeout the coordinator names
+    it and the command that resumes, and the job ends (no rank left behind)."""
+    log_dir = tmp_path / "log"
+    t = time.monotonic()
+    result = _toy_train(log_dir, "-g", "4", "--worker_timeout", "2", env={"ESTOOL_TOY_STALL": "1:3"}, timeout=120)
+    assert result.returncode != 0, result.stderr
+    assert time.monotonic() - t < 120
+    line = next(line for line in result.stderr.splitlines() if line.startswith("error:"))
+    assert re.match(r"error: worker rank 1 \(pid \d+ on \S+\) has not answered in 2 s \(--worker_timeout", line), line
+    assert not _ranks_alive(str(log_dir)) or not Path("/proc").is_dir()
+    _resumes_from_the_printed_command(tmp_path, line, log_dir, "-g", "4", "--worker_timeout", "2")

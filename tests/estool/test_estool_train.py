@@ -175,6 +175,34 @@ def test_mismatched_checkpoint_is_a_clear_error(tmp_path):
         run(_cfg(tmp_path, max_generations=2), "toy", DIM + 1, _toy())
 
 
+def test_a_checkpoint_of_another_environment_is_refused_by_name(tmp_path):
+    """A checkpoint records its environment: another one's, under this run's file name (copied or
+    renamed), is refused before anything is written; one written before it was recorded resumes."""
+    cfg = _cfg(tmp_path, max_generations=1)
+    run(cfg, "other", DIM, _toy())
+    files = _files(cfg)
+    _files(cfg, "other").checkpoint.rename(files.checkpoint)
+    with pytest.raises(WorldModelsError, match=r"was written by a run of other, not toy: move it out of .*--fresh"):
+        run(_cfg(tmp_path, max_generations=2), "toy", DIM, _toy())
+    assert not files.path("hist").exists()  # nothing written
+    state = load_checkpoint(files.checkpoint)
+    del state.env_name  # as unpickled from a checkpoint of before: the class's default, ""
+    from estool.logs import save_checkpoint
+    save_checkpoint(files.checkpoint, state)
+    run(_cfg(tmp_path, max_generations=2), "toy", DIM, _toy())
+    assert load_checkpoint(files.checkpoint).generation == 2
+
+
+def test_options_out_of_range_are_refused_for_configs_built_in_code_too(tmp_path):
+    for bad, line in ((dict(weight_decay=float("nan")), "--weight_decay must be a finite number >= 0, got nan"),
+                      (dict(sigma_decay=-0.5), r"--sigma_decay must be a finite number in \(0, 1\], got -0.5"),
+                      (dict(seed_start=-1), r"--seed_start must be an integer in \[0, 2147483647\], got -1"),
+                      (dict(log_dir=str(tmp_path / "f" / "log")), "f is a file, not a folder")):
+        (tmp_path / "f").write_text("")
+        with pytest.raises(WorldModelsError, match=line):
+            _cfg(tmp_path, **bad).validate()
+
+
 def test_nan_fitness_is_a_clear_error(tmp_path):
     with pytest.raises(WorldModelsError, match="reward nan for candidate 0, episode 0"):
         run(_cfg(tmp_path, max_generations=2), "toy", DIM, _toy(nan=True))
@@ -229,3 +257,13 @@ def test_relaunch_command(monkeypatch):
     assert cmd[-3:] == ["carracing/train.py", "-n", "8"]
     script.__spec__ = importlib.util.find_spec("estool.toy_train")  # ``python -m estool.toy_train``
     assert mpi.relaunch_command(2, ["/x/toy_train.py", "-g", "3"])[-4:] == ["-m", "estool.toy_train", "-g", "3"]
+
+
+def test_resume_command_is_the_same_command_without_fresh(monkeypatch, tmp_path):
+    script = types.ModuleType("__main__")  # ``python train.py ...``
+    monkeypatch.setitem(sys.modules, "__main__", script)
+    monkeypatch.chdir(tmp_path)
+    line = mpi.resume_command(["train.py", "-n", "8", "--fresh", "--log_dir", "my log", "--fres", "-g", "3"])
+    assert line == f"cd {tmp_path} && {sys.executable} train.py -n 8 --log_dir 'my log' -g 3"
+    script.__spec__ = importlib.util.find_spec("estool.toy_train")  # ``python -m estool.toy_train``
+    assert mpi.resume_command(["/x/toy_train.py", "-g", "3"]).endswith(f"{sys.executable} -m estool.toy_train -g 3")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from estool.cli import one_line_parse_errors
 from worldmodels.config import DreamConfig, Paths
 from worldmodels.fileio import WorldModelsError
 from worldmodels.pipeline import evaluate
@@ -76,6 +77,7 @@ def test_dream_config_applies_only_the_options_given(setup, dream):
 @pytest.mark.parametrize("tau", ["0", "-1", "nan", "inf"])
 def test_a_bad_temperature_is_one_line_naming_the_option(setup, dream, tau):
     spec, shipped = setup
-    args = parsed(([] if dream else ["dream", "norender"]) + ["--temperature", tau], shipped, spec, dream)
-    with pytest.raises(WorldModelsError, match=rf"--temperature \(tau\) must be a finite number > 0, got {tau}"):
-        evaluate.dream_config(spec, args)
+    # checked where the option is declared: the parse fails (under cli_main, one line and exit 2)
+    with pytest.raises(WorldModelsError, match=rf"--temperature \(tau\) must be a finite number > 0, got {tau}"), \
+            one_line_parse_errors():
+        parsed(([] if dream else ["dream", "norender"]) + ["--temperature", tau], shipped, spec, dream)

@@ -77,7 +77,9 @@ def trained(tmp_path_factory):
 def _saved_iterations(out_dir: Path) -> int:
     """The optimiser's step counter in the Keras checkpoint (its first optimizer variable)."""
     import h5py
-    with h5py.File(out_dir / "checkpoint.weights.h5", "r") as f:
+
+    from worldmodels.pipeline.training import read_checkpoint
+    with h5py.File(read_checkpoint(out_dir)[1], "r") as f:  # the weights file checkpoint.json names
         return int(f["optimizer/vars/0"][()])
 
 
@@ -183,9 +185,11 @@ def test_vae_options_reach_the_config_and_bad_values_are_one_line_errors(tmp_pat
     cfg = vae_train.config_from_args(parser.parse_args(
         ["--learning_rate", "3e-4", "--kl_tolerance", "2", "--foreground_weight", "20"]), defaults)
     assert (cfg.vae.learning_rate, cfg.vae.kl_tolerance, cfg.vae.foreground_weight) == (3e-4, 2.0, 20.0)
-    for bad in (["--learning_rate", "0"], ["--kl_tolerance", "-1"], ["--foreground_weight", "-2"]):
-        with pytest.raises(WorldModelsError, match=bad[0]):
-            vae_train.config_from_args(parser.parse_args(bad), defaults)
+    from estool.cli import one_line_parse_errors  # argparse's error as under cli_main: a WorldModelsError
+    for bad in (["--learning_rate", "0"], ["--kl_tolerance", "-1"], ["--foreground_weight", "-2"],
+                ["--learning_rate", "nan"], ["--epochs", "0"]):
+        with one_line_parse_errors(), pytest.raises(WorldModelsError, match=f"^argument {bad[0]}: must be"):
+            parser.parse_args(bad)  # refused by the option's type
 
 
 def test_a_resumed_run_uses_its_own_learning_rate(trained, tmp_path):
@@ -198,7 +202,8 @@ def test_a_resumed_run_uses_its_own_learning_rate(trained, tmp_path):
                                    out_dir=tmp_path / "tf_vae", tensorboard=False)
     with contextlib.redirect_stdout(io.StringIO()):
         vae_train.train(cfg)
-    with h5py.File(tmp_path / "tf_vae" / "checkpoint.weights.h5", "r") as f:
+    from worldmodels.pipeline.training import read_checkpoint
+    with h5py.File(read_checkpoint(tmp_path / "tf_vae")[1], "r") as f:
         # optimizer variables 0 and 1: the step counter and the learning rate (1e-4 before the resume)
         assert int(f["optimizer/vars/0"][()]) == 12
         assert float(f["optimizer/vars/1"][()]) == pytest.approx(5e-3)
@@ -228,5 +233,6 @@ def test_vae_check_reports_the_reconstruction_loss(trained, capsys):
     assert (result.episodes, result.frames) == (2, len(frames))
     assert result.reconstruction == pytest.approx(float(expected.mean()), rel=1e-4)
     assert "reconstruction loss" in capsys.readouterr().out
-    with pytest.raises(WorldModelsError, match="--episodes"):
+    from estool.cli import one_line_parse_errors
+    with one_line_parse_errors(), pytest.raises(WorldModelsError, match="--episodes"):
         vae_check.script_main("check", VAE_CFG, vae_path, root / "record", ["--episodes", "0"])

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from estool.arguments import SEED, int_in
+from estool.files import check_writable_folder
 from worldmodels.config import DreamConfig, EnvSpec, ModelFiles, RolloutConfig
 from worldmodels.fileio import WorldModelsError
 from worldmodels.formats import read_controller, read_initial_z
@@ -84,14 +86,14 @@ def add_arguments(parser: argparse.ArgumentParser, files: ModelFiles, real_names
     parser.add_argument("mode", choices=("render", "norender"))
     parser.add_argument("controller", nargs="?", type=Path, default=files.controller,
                         help="best.json or params .json (default: the shipped controller)")
-    parser.add_argument("seed", nargs="?", type=int, default=0)
-    parser.add_argument("--episodes", type=int, default=None, help="norender: episodes (default 100)")
+    parser.add_argument("seed", nargs="?", type=SEED, default=0, help="episode k plays seed S + k (default 0)")
+    parser.add_argument("--episodes", type=int_in(1), default=None, help="norender: episodes (default 100)")
     add_model_file_arguments(parser, files)
     add_options(parser, DreamConfig, ("temperature",))
     parser.add_argument("--video", type=Path, default=None, help="render: write this .mp4/.gif")
     add_options(parser, RolloutConfig(), ("num_envs", "max_steps"))
     add_encoder_argument(parser)
-    parser.add_argument("--procs", type=int, default=1,
+    parser.add_argument("--procs", type=int_in(1), default=1,
                         help="real norender: processes the episodes are split over (the same episodes for any number)")
     parser.add_argument("--dry_run", action="store_true",
                         help="load the files, print what would be played, and stop before playing")
@@ -100,7 +102,7 @@ def add_arguments(parser: argparse.ArgumentParser, files: ModelFiles, real_names
 def add_dream_model_arguments(parser: argparse.ArgumentParser, files: ModelFiles, spec: EnvSpec) -> None:
     """dream_model.py's command line: [controller] [seed], the model files, tau, video, cap."""
     parser.add_argument("controller", nargs="?", type=Path, default=files.controller)
-    parser.add_argument("seed", nargs="?", type=int, default=0)
+    parser.add_argument("seed", nargs="?", type=SEED, default=0)
     add_model_file_arguments(parser, files)
     add_options(parser, spec.dream, ("temperature",))
     parser.add_argument("--video", type=Path, default=None, help="write the controller's dream to this .mp4/.gif")
@@ -163,6 +165,7 @@ def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., gym.Env
     video = None
     if args.mode == "render" and not window:
         video = args.video or default_video_dir / f"{spec.name}_{args.where}_seed{args.seed}.mp4"
+        check_writable_folder(Path(video).parent, "--video's folder")  # before the episode is played
     start = time.time()
     procs = getattr(args, "procs", 1)
     if procs < 1:
@@ -208,8 +211,8 @@ def _dream(args, spec: EnvSpec, agent, params: np.ndarray, seeds: np.ndarray, re
         return rewards, steps, None
     # one episode, frame by frame, decoded by V for the video
     from worldmodels.controller import Controller, features
-    dream = VectorDream(agent.rnn, mu, logvar, dream_cfg, np.random.default_rng(int(seeds[0, 0])))
-    dream.reset(1)
+    dream = VectorDream(agent.rnn, mu, logvar, dream_cfg)
+    dream.reset(1, seeds=seeds[0, :1])  # the episode norender scores for this seed
     controller = Controller(spec.controller, params)
     frames = []
     while not dream.done[0]:

@@ -9,12 +9,18 @@ reproduces the same episodes and RESUMES: files already present are counted and 
 Episodes of ``min_frames`` frames or fewer are dropped [orig doomrnn: keeps > 100 frames]; a
 re-run replays those (they are short by definition) and drops them again. Workers with different
 ``worker``/``seed`` never write the same name, so they can share one ``record/`` folder.
+
+SIGTERM (extract.bash stopping its workers on Ctrl-C) ends a worker as Ctrl-C would: the episode
+it was writing is deleted, never left half-written, and the worker exits with status 143.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import contextlib
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +29,8 @@ import gymnasium as gym
 import numpy as np
 from tqdm import tqdm
 
+from estool.arguments import SEED, int_in
+from estool.files import check_writable_folder
 from worldmodels.data import RECORD_SUFFIX, save_episode
 from worldmodels.envs.base import Policy
 from worldmodels.fileio import WorldModelsError
@@ -82,6 +90,24 @@ def play_episode(env: gym.Env, policy: Policy, action_to_env: Callable[[np.ndarr
             "reward": np.asarray(rewards, np.float32), "done": np.asarray(dones, np.float32)}
 
 
+@contextlib.contextmanager
+def exit_on_sigterm() -> Iterator[None]:
+    """While inside, SIGTERM raises ``SystemExit(143)`` (128 + 15, a shell's status for it) instead
+    of ending the process on the spot, so ``finally`` blocks and ``atomic_path`` clean up."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run_extract(cfg: ExtractConfig, make_env: Callable[[], gym.Env],
                 make_policy: Callable[[np.random.Generator], Policy],
                 action_to_env: Callable[[np.ndarray], Any]) -> int:
@@ -92,55 +118,58 @@ def run_extract(cfg: ExtractConfig, make_env: Callable[[], gym.Env],
     kept = written = dropped = 0
     index = 0
     env: gym.Env | None = None
-    bar = tqdm(total=cfg.num_episodes, desc=f"worker {cfg.worker}", unit="ep",
-               position=cfg.worker, disable=not cfg.progress, dynamic_ncols=True)
-    try:
-        while kept < cfg.num_episodes:
-            if index >= max_attempts:
-                raise WorldModelsError(
-                    f"only {kept} of {cfg.num_episodes} episodes were longer than min_frames="
-                    f"{cfg.min_frames} after {index} attempts; lower --min_frames")
-            path = cfg.episode_path(index)
-            if path.exists():  # written by an earlier run (writes are atomic: it is complete)
-                kept += 1
-                bar.update(1)
-            else:
-                if env is None:
-                    env = make_env()
-                    policy = make_policy(np.random.default_rng(cfg.seed))
-                episode = play_episode(env, policy, action_to_env, cfg.episode_rng(index), cfg.max_frames)
-                length = len(episode["obs"])
-                if length > cfg.min_frames:
-                    save_episode(path, **episode)
+    with exit_on_sigterm():  # extract.bash stops its workers with SIGTERM
+        bar = tqdm(total=cfg.num_episodes, desc=f"worker {cfg.worker}", unit="ep",
+                   position=cfg.worker, disable=not cfg.progress, dynamic_ncols=True)
+        try:
+            while kept < cfg.num_episodes:
+                if index >= max_attempts:
+                    raise WorldModelsError(
+                        f"only {kept} of {cfg.num_episodes} episodes were longer than min_frames="
+                        f"{cfg.min_frames} after {index} attempts; lower --min_frames")
+                path = cfg.episode_path(index)
+                if path.exists():  # written by an earlier run (writes are atomic: it is complete)
                     kept += 1
-                    written += 1
                     bar.update(1)
                 else:
-                    dropped += 1
-                bar.set_postfix(frames=length, dropped=dropped)
-            index += 1
-    finally:
-        bar.close()
-        if env is not None:
-            env.close()
-    return written
+                    if env is None:
+                        env = make_env()
+                        policy = make_policy(np.random.default_rng(cfg.seed))
+                    episode = play_episode(env, policy, action_to_env, cfg.episode_rng(index), cfg.max_frames)
+                    length = len(episode["obs"])
+                    if length > cfg.min_frames:
+                        save_episode(path, **episode)
+                        kept += 1
+                        written += 1
+                        bar.update(1)
+                    else:
+                        dropped += 1
+                    bar.set_postfix(frames=length, dropped=dropped)
+                index += 1
+        finally:
+            bar.close()
+            if env is not None:
+                env.close()
+        return written
 
 
 def add_extract_args(parser: argparse.ArgumentParser, defaults: ExtractConfig) -> None:
     """The command-line options of ``ExtractConfig`` (defaults from ``defaults``)."""
-    parser.add_argument("--num_episodes", type=int, default=defaults.num_episodes,
+    # 0 is allowed: extract.bash gives a worker no episodes when there are fewer episodes than workers
+    parser.add_argument("--num_episodes", type=int_in(0), default=defaults.num_episodes,
                         help="episodes to keep (default %(default)s)")
-    parser.add_argument("--seed", type=int, default=defaults.seed, help="worker seed (default %(default)s)")
-    parser.add_argument("--worker", type=int, default=defaults.worker, help="worker id (default %(default)s)")
+    parser.add_argument("--seed", type=SEED, default=defaults.seed, help="worker seed (default %(default)s)")
+    parser.add_argument("--worker", type=int_in(0), default=defaults.worker, help="worker id (default %(default)s)")
     parser.add_argument("--out_dir", type=Path, default=defaults.out_dir, help="record folder (default %(default)s)")
-    parser.add_argument("--min_frames", type=int, default=defaults.min_frames,
+    parser.add_argument("--min_frames", type=int_in(0), default=defaults.min_frames,
                         help="drop episodes of this many frames or fewer (default %(default)s)")
-    parser.add_argument("--max_frames", type=int, default=defaults.max_frames,
+    parser.add_argument("--max_frames", type=int_in(1), default=defaults.max_frames,
                         help="frame cap per episode (default %(default)s)")
     parser.add_argument("--no_progress", action="store_true", help="no progress bar")
 
 
 def config_from_args(args: argparse.Namespace, defaults: ExtractConfig) -> ExtractConfig:
+    check_writable_folder(args.out_dir, "--out_dir")
     return ExtractConfig(num_episodes=args.num_episodes, seed=args.seed, out_dir=args.out_dir,
                          min_frames=args.min_frames, max_frames=args.max_frames, worker=args.worker,
                          max_attempts=defaults.max_attempts, progress=not args.no_progress)

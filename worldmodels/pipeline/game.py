@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from estool.files import check_writable_folder
 from worldmodels.fileio import WorldModelsError, cli_main
 from worldmodels.game import Game
 
@@ -118,7 +119,7 @@ def model(game: Game, argv: list[str], prog: str) -> None:
     args = parser.parse_args(argv)
     if not Path(args.controller).is_file():
         raise WorldModelsError(f"no controller at {args.controller}: run train first (or name a best.json)")
-    evaluate.run(args, game.spec, game.make_env, REAL, game.spec.paths.root / "videos",
+    evaluate.run(args, game.spec, game.make_env, REAL, game.spec.paths.path("videos"),
                  action_mask=game.action_mask)
 
 
@@ -146,6 +147,8 @@ def run(game: Game, argv: list[str] | None = None, prog: str | None = None) -> N
     parser.add_argument("step", choices=STEPS, metavar="STEP", help="one of the steps below")
     parser.add_argument("options", nargs=argparse.REMAINDER, help="the step's options (STEP --help lists them)")
     ns = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if ns.workdir:
+        check_writable_folder(ns.workdir, "--workdir")
     STEPS[ns.step](game.with_root(ns.workdir) if ns.workdir else game, ns.options, prog)
 
 

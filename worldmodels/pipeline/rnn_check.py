@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from estool.arguments import int_in
 from worldmodels.config import RNNConfig
 from worldmodels.data import Series
 from worldmodels.fileio import WorldModelsError
@@ -89,7 +90,7 @@ def script_main(description: str, cfg: RNNConfig, rnn_path: Path, series_path: P
                 argv: list[str] | None = None) -> RNNCheck:
     """An environment's rnn_check.py: prints ``RNNCheck.summary()``."""
     parser = argparse.ArgumentParser(description=description.splitlines()[0])
-    parser.add_argument("--episodes", type=int, default=60, help="the last N recorded episodes")
+    parser.add_argument("--episodes", type=int_in(1), default=60, help="the last N recorded episodes")
     parser.add_argument("--rnn", type=Path, default=rnn_path)
     parser.add_argument("--series", type=Path, default=series_path)
     args = parser.parse_args(argv)

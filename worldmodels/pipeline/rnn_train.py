@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from estool.arguments import SEED, int_in
+from estool.files import check_writable_folder
 from worldmodels.config import EnvSpec, RNNConfig
 from worldmodels.data import Series
 from worldmodels.fileio import WorldModelsError
@@ -141,20 +143,18 @@ def script_main(description: str, defaults: RNNTrainConfig, argv: list[str] | No
 
 
 def add_arguments(parser: argparse.ArgumentParser, defaults: RNNTrainConfig) -> None:
-    parser.add_argument("--epochs", type=int, default=defaults.epochs)
-    parser.add_argument("--steps_per_epoch", type=int, default=defaults.steps_per_epoch)
-    parser.add_argument("--batch_size", type=int, default=defaults.rnn.batch_size)
-    parser.add_argument("--seq_len", type=int, default=defaults.rnn.seq_len)
+    parser.add_argument("--epochs", type=int_in(1), default=defaults.epochs)
+    parser.add_argument("--steps_per_epoch", type=int_in(1), default=defaults.steps_per_epoch)
+    parser.add_argument("--batch_size", type=int_in(1), default=defaults.rnn.batch_size)
+    parser.add_argument("--seq_len", type=int_in(1), default=defaults.rnn.seq_len)
     parser.add_argument("--series", type=Path, default=defaults.series_path)
     parser.add_argument("--out_dir", type=Path, default=defaults.out_dir)
-    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--seed", type=SEED, default=defaults.seed)
     parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
 
 
 def config_from_args(args: argparse.Namespace, defaults: RNNTrainConfig) -> RNNTrainConfig:
-    for name in ("epochs", "batch_size", "seq_len"):
-        if getattr(args, name) < 1:
-            raise WorldModelsError(f"--{name} must be >= 1, got {getattr(args, name)}")
+    check_writable_folder(args.out_dir, "--out_dir")  # the numbers were checked by their options' types
     return replace(defaults, rnn=replace(defaults.rnn, batch_size=args.batch_size, seq_len=args.seq_len),
                    epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, series_path=args.series,
                    out_dir=args.out_dir, seed=args.seed, fresh=args.fresh)

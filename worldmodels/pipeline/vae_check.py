@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from estool.arguments import int_in
 from worldmodels.config import VAEConfig
 from worldmodels.data import list_episodes, load_episode
 from worldmodels.fileio import WorldModelsError
@@ -61,8 +62,8 @@ def script_main(description: str, cfg: VAEConfig, default_vae: Path, default_rec
     parser = argparse.ArgumentParser(description=description.splitlines()[0])
     parser.add_argument("--vae", type=Path, default=default_vae, help="V weights (default %(default)s)")
     parser.add_argument("--record_dir", type=Path, default=default_record, help="episodes (default %(default)s)")
-    parser.add_argument("--episodes", type=int, default=10, help="the last N episodes of the folder")
-    parser.add_argument("--frames", type=int, default=0, help="the first N frames of each episode; 0 = all")
+    parser.add_argument("--episodes", type=int_in(1), default=10, help="the last N episodes of the folder")
+    parser.add_argument("--frames", type=int_in(0), default=0, help="the first N frames of each episode; 0 = all")
     args = parser.parse_args(argv)
     if args.episodes < 1 or args.frames < 0:
         raise WorldModelsError(f"--episodes must be >= 1 and --frames >= 0, got {args.episodes}, {args.frames}")

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from estool.arguments import SEED, float_in, int_in
+from estool.files import check_writable_folder
 from worldmodels.config import EnvSpec, VAEConfig
-from worldmodels.data import FrameStream, list_episodes
+from worldmodels.data import FrameStream, list_episodes, report_bad_episodes
 from worldmodels.fileio import WorldModelsError
 from worldmodels.logs import tensorflow_startup_hidden
 from worldmodels.vae import IMAGE_SIZE, mean_frame, save_weights
@@ -44,6 +46,9 @@ class VAETrainConfig:
     init_from: Path | None = None
     """A run without a checkpoint starts from these V weights (vae.npz or vae.json): fine-tuning, e.g.
     CarRacing's V on frames of both renderers (issue #24). None: random initial weights."""
+    skip_bad: bool = False
+    """Train on the readable episodes when some are corrupt (one warning line) instead of stopping
+    with exit 2 (``--skip_bad``)."""
 
 
 def defaults_for(spec: EnvSpec, epochs: int, frames_per_epoch: int | None) -> VAETrainConfig:
@@ -60,56 +65,76 @@ def script_main(description: str, defaults: VAETrainConfig, argv: list[str] | No
 
 
 def add_arguments(parser: argparse.ArgumentParser, defaults: VAETrainConfig) -> None:
-    parser.add_argument("--epochs", type=int, default=defaults.vae.epochs)
-    parser.add_argument("--batch_size", type=int, default=defaults.vae.batch_size)
-    parser.add_argument("--learning_rate", type=float, default=defaults.vae.learning_rate,
+    parser.add_argument("--epochs", type=int_in(1), default=defaults.vae.epochs)
+    parser.add_argument("--batch_size", type=int_in(1), default=defaults.vae.batch_size)
+    parser.add_argument("--learning_rate", type=float_in(0, lo_open=True), default=defaults.vae.learning_rate,
                         help="Adam's step size (default %(default)s); applies to a resumed run too")
-    parser.add_argument("--kl_tolerance", type=float, default=defaults.vae.kl_tolerance,
+    parser.add_argument("--kl_tolerance", type=float_in(0), default=defaults.vae.kl_tolerance,
                         help="free nats per z dimension: the loss is max(KL, this x z_size) (default %(default)s)")
-    parser.add_argument("--foreground_weight", type=float, default=defaults.vae.foreground_weight,
+    parser.add_argument("--foreground_weight", type=float_in(0), default=defaults.vae.foreground_weight,
                         help="weight pixels 1 + this x |x - batch mean| in the squared error; 0: plain "
                              "(default %(default)s)")
-    parser.add_argument("--max_frames", type=int, default=defaults.max_frames, help="frames per epoch")
-    parser.add_argument("--max_episodes", type=int, default=defaults.max_episodes)
+    parser.add_argument("--max_frames", type=int_in(1), default=defaults.max_frames, help="frames per epoch")
+    parser.add_argument("--max_episodes", type=int_in(1), default=defaults.max_episodes)
     parser.add_argument("--record_dir", type=Path, default=defaults.record_dir)
     parser.add_argument("--out_dir", type=Path, default=defaults.out_dir)
-    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument("--seed", type=SEED, default=defaults.seed)
     parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
     parser.add_argument("--init_from", type=Path, default=None,
                         help="start a new run from these V weights (fine-tune) instead of random ones")
+    parser.add_argument("--skip_bad", action="store_true",
+                        help="leave corrupt episode files out (one warning line) instead of stopping")
 
 
 def config_from_args(args: argparse.Namespace, defaults: VAETrainConfig) -> VAETrainConfig:
-    if args.epochs < 1 or args.batch_size < 1:
-        raise WorldModelsError(f"--epochs and --batch_size must be >= 1, got {args.epochs}, {args.batch_size}")
-    if not args.learning_rate > 0 or args.kl_tolerance < 0 or args.foreground_weight < 0:
-        raise WorldModelsError(f"--learning_rate must be > 0, --kl_tolerance and --foreground_weight >= 0, "
-                               f"got {args.learning_rate}, {args.kl_tolerance}, {args.foreground_weight}")
+    check_writable_folder(args.out_dir, "--out_dir")  # the numbers were checked by their options' types
     return replace(defaults, vae=replace(defaults.vae, epochs=args.epochs, batch_size=args.batch_size,
                                          learning_rate=args.learning_rate, kl_tolerance=args.kl_tolerance,
                                          foreground_weight=args.foreground_weight),
                    max_frames=args.max_frames, max_episodes=args.max_episodes, record_dir=args.record_dir,
-                   out_dir=args.out_dir, seed=args.seed, fresh=args.fresh, init_from=args.init_from)
+                   out_dir=args.out_dir, seed=args.seed, fresh=args.fresh, init_from=args.init_from,
+                   skip_bad=args.skip_bad)
 
 
-def readable_episodes(files: list[Path]) -> tuple[list[Path], int]:
-    """Files whose header reads, and their total frames; corrupt ones are named and skipped."""
+def readable_episodes(files: list[Path]) -> tuple[list[Path], int, list[Path]]:
+    """Files whose header reads, their total frames, and the corrupt ones (each named at debug level)."""
     from worldmodels.data import episode_length
-    good, total = [], 0
+    good, total, bad = [], 0, []
     for f in files:
         try:
             total += episode_length(f)
             good.append(f)
         except WorldModelsError as err:
-            logger.warning("skipping %s", err)
-    return good, total
+            logger.debug("%s", err)
+            bad.append(f)
+    return good, total, bad
 
 
-def data_mean_frame(files: list[Path], batch_size: int, seed: int, max_frames: int = MEAN_FRAME_FRAMES) -> np.ndarray:
+def data_mean_frame(files: list[Path], batch_size: int, seed: int, max_frames: int = MEAN_FRAME_FRAMES,
+                    skip_bad: bool = True) -> np.ndarray:
     """V's mean frame (``VAEConfig.mean_frame``) over at most ``max_frames`` frames of the data
     (whole batches of ``batch_size``: the caller has checked there is at least one)."""
     stream = FrameStream(files, batch_size=batch_size, max_frames=max_frames, seed=seed)
-    return mean_frame(stream.epoch())  # batch by batch: the frames are never all in memory
+    m = mean_frame(stream.epoch())  # batch by batch: the frames are never all in memory
+    report_bad_episodes(stream.skipped, len(files), skip_bad, "vae_train")
+    return m
+
+
+def bad_file_guard(stream: FrameStream, total: int):
+    """A Keras callback that stops training with one error line (``report_bad_episodes``) as soon as
+    ``stream`` skipped a file whose header read but whose frames do not; it runs in Keras' own loop,
+    before the epoch's checkpoint, since an error raised inside the stream would reach the user as a
+    TensorFlow traceback."""
+    import keras
+
+    class BadFileGuard(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            report_bad_episodes(stream.skipped, total, False, "vae_train")
+
+        def on_epoch_end(self, epoch, logs=None):
+            report_bad_episodes(stream.skipped, total, False, "vae_train")
+
+    return BadFileGuard()
 
 
 def train(cfg: VAETrainConfig) -> Path:
@@ -121,7 +146,8 @@ def train(cfg: VAETrainConfig) -> Path:
         start_weights = load_weights(cfg.init_from, cfg.vae)
     if cfg.max_episodes:
         files = files[:cfg.max_episodes]
-    files, total = readable_episodes(files)
+    files, total, bad = readable_episodes(files)
+    report_bad_episodes(bad, len(files) + len(bad), cfg.skip_bad, "vae_train")
     per_epoch = min(total, cfg.max_frames) if cfg.max_frames else total
     steps = per_epoch // cfg.vae.batch_size
     if steps < 1:
@@ -145,7 +171,8 @@ def train(cfg: VAETrainConfig) -> Path:
         keras_vae.set_weights(encoder, decoder, start_weights)
         logger.info("V starts from %s", cfg.init_from)
     elif cfg.vae.mean_frame and done == 0:  # a resumed run has m in its checkpoint
-        keras_vae.set_mean_frame(encoder, decoder, data_mean_frame(files, cfg.vae.batch_size, cfg.seed))
+        keras_vae.set_mean_frame(encoder, decoder, data_mean_frame(files, cfg.vae.batch_size, cfg.seed,
+                                                                    skip_bad=cfg.skip_bad))
     model.optimizer.learning_rate = cfg.vae.learning_rate  # this run's, not the checkpoint's
     out = cfg.out_dir / "vae.npz"
 
@@ -167,7 +194,9 @@ def train(cfg: VAETrainConfig) -> Path:
     logger.info("V: %d episodes, %d frames; %d batches of %d per epoch, epochs %d..%d", len(files), total, steps,
                 cfg.vae.batch_size, done + 1, cfg.vae.epochs)
     start = time.time()
+    guard = [] if cfg.skip_bad else [bad_file_guard(stream, len(files))]  # first: before the checkpoint
     model.fit(batches(), steps_per_epoch=steps, epochs=cfg.vae.epochs, initial_epoch=done,
-              callbacks=training.callbacks(cfg.out_dir, export, steps, cfg.tensorboard), verbose=2)
+              callbacks=guard + training.callbacks(cfg.out_dir, export, steps, cfg.tensorboard), verbose=2)
+    report_bad_episodes(stream.skipped, len(files), True, "vae_train")  # with --skip_bad: one warning line
     print(f"V trained in {time.time() - start:.0f} s -> {out}")
     return out
