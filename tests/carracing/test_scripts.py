@@ -234,5 +234,6 @@ def test_h_probe_on_the_shipped_v_and_m(tmp_path):
     assert all(r["train_steps"] == 40 and r["test_steps"] == 40 for r in table)
     assert all(r["train_r2"] <= 1.0 + 1e-9 for r in table)
     assert "speed from h" in out.stdout
-    assert "--episodes: must be an integer >= 2" in one_error_line(run("h_probe.py", "--episodes", "1", workdir=tmp_path))
+    bad = one_error_line(run("h_probe.py", "--episodes", "1", workdir=tmp_path))
+    assert "--episodes: must be an integer >= 2" in bad
     assert "not found" in one_error_line(run("h_probe.py", "--rnn", "missing.npz", workdir=tmp_path))

@@ -24,7 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-STEPS = ("vae_train", "series", "rnn_train", "rnn_check")
+STEPS = ("vae_train", "series", "rnn_train", "rnn_check", "fit_heads")
 
 
 def _vae_train(config: ModuleType, doc: str, argv: list[str]) -> Any:
@@ -50,8 +50,15 @@ def _rnn_check(config: ModuleType, doc: str, argv: list[str]) -> Any:
     return rnn_check.script_main(doc, spec.rnn, spec.paths.path("rnn"), spec.paths.path("series"), argv)
 
 
+def _fit_heads(config: ModuleType, doc: str, argv: list[str]) -> Any:
+    from worldmodels.pipeline import fit_heads
+    spec = config.SPEC
+    return fit_heads.script_main(doc, spec.rnn, spec.paths.path("rnn"), spec.paths.path("series"), argv)
+
+
 _RUNNERS: dict[str, Callable[[ModuleType, str, list[str]], Any]] = {
-    "vae_train": _vae_train, "series": _series, "rnn_train": _rnn_train, "rnn_check": _rnn_check}
+    "vae_train": _vae_train, "series": _series, "rnn_train": _rnn_train, "rnn_check": _rnn_check,
+    "fit_heads": _fit_heads}
 
 
 def run_step(step: str, script: str | Path, doc: str | None, argv: list[str] | None = None) -> None:
