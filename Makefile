@@ -26,7 +26,7 @@ demo: $(STAMP)
 # ruff and mypy first (seconds), then two processes: the core, then the environments (each pytest
 # run prints its own summary)
 test: $(STAMP) lint typecheck
-	$(PY) -m pytest -q tests/estool tests/pipeline tests/envs $(wildcard tests/test_*.py)
+	$(PY) -m pytest -q tests/estool tests/pipeline tests/envs tests/faults $(wildcard tests/test_*.py)
 	$(PY) -m pytest -q tests/doomrnn tests/carracing tests/atari tests/binpacking
 
 lint: $(STAMP)

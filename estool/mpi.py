@@ -249,11 +249,17 @@ def supervise(cmd: list[str], env: dict[str, str], num_procs: int,
         proc = subprocess.Popen(cmd, env={**env, WATCH_ENV: path} if path else env,
                                 preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
         with _forwarding_signals(proc) as received:
+            ending_since = math.inf  # when the job began to end: the coordinator aborted, or a rank died
             while proc.poll() is None:
                 if watcher is None:
                     time.sleep(0.1)
-                else:
-                    watcher.step(0.1)
+                    continue
+                watcher.step(0.1)
+                if (watcher.aborted or watcher.dead) and ending_since == math.inf:
+                    ending_since = time.monotonic()
+                if time.monotonic() - ending_since > ENDING_GRACE_S:
+                    _kill_job(proc, watcher)
+                    ending_since = math.inf  # once
             while watcher is not None and watcher.step(0):  # what arrived before the job ended
                 pass
     status = proc.returncode if proc.returncode >= 0 else 128 - proc.returncode
@@ -266,6 +272,23 @@ def supervise(cmd: list[str], env: dict[str, str], num_procs: int,
         hint = resume_hint() if resume_hint is not None else f"resume with: {resume_command()}"
         (logger.warning if received else logger.error)("%s; %s", death, hint)
     return status
+
+
+ENDING_GRACE_S = 10.0
+"""Seconds the launcher gives an ending job (MPI_Abort, or a rank dead) before it kills what is left.
+mpiexec ends the others with SIGTERM, which a stopped (SIGSTOP) or wedged rank never acts on, so
+the job would hang forever (found by tests/faults: a worker frozen with SIGSTOP, issue #30)."""
+
+
+def _kill_job(proc: subprocess.Popen, watcher: Watcher) -> None:
+    """SIGKILL every rank this launcher knows (those on this machine) and mpiexec itself."""
+    pids = [rank.pid for rank in watcher.ranks.values() if rank.pid > 0]
+    logger.debug("the job did not end in %.0f s: killing ranks %s and mpiexec", ENDING_GRACE_S, pids)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):
+        proc.kill()
 
 
 def _die_with_parent() -> None:

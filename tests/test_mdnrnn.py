@@ -370,3 +370,25 @@ def test_advance_is_step_without_the_head():
     h_adv, c_adv = rnn.advance(z, a, h, c, restart)
     np.testing.assert_array_equal(h_adv, h_step)
     np.testing.assert_array_equal(c_adv, c_step)
+
+
+def test_a_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(tmp_path):
+    """Issue #30: 3 epochs straight vs 1 epoch, stop, resume to 3: the same rnn.npz to the bit
+    (training epoch e draws its batches and z noise from its own generator; Adam's moments and
+    step counter come back from the checkpoint)."""
+    from dataclasses import replace
+
+    from worldmodels.pipeline.rnn_train import RNNTrainConfig, train
+    cfg = RNNConfig(z_size=4, action_size=1, hidden_units=16, seq_len=30, batch_size=4, learning_rate=1e-2,
+                    min_learning_rate=1e-2, episode_aligned=False)
+    _synthetic_series().save(tmp_path / "series.npz")
+    straight = RNNTrainConfig(rnn=cfg, series_path=tmp_path / "series.npz", out_dir=tmp_path / "straight",
+                              epochs=3, steps_per_epoch=3, tensorboard=False)
+    train(straight)
+    interrupted = replace(straight, out_dir=tmp_path / "resumed", epochs=1)
+    train(interrupted)
+    train(replace(interrupted, epochs=3))
+    with np.load(tmp_path / "straight" / "rnn.npz") as a, np.load(tmp_path / "resumed" / "rnn.npz") as b:
+        assert sorted(a.files) == sorted(b.files)
+        for key in a.files:
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)

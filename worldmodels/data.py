@@ -116,11 +116,17 @@ class FrameStream:
         self.batch_size = batch_size
         self.pool_episodes = pool_episodes
         self.max_frames = max_frames
+        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.skipped: list[Path] = []
 
-    def epoch(self) -> Iterator[np.ndarray]:
-        """One pass over the episodes (at most ``max_frames`` frames): uint8 batches (B,H,W,C)."""
+    def epoch(self, key: tuple[int, ...] | None = None) -> Iterator[np.ndarray]:
+        """One pass over the episodes (at most ``max_frames`` frames): uint8 batches (B,H,W,C).
+        ``key``: the pass draws its order from its own generator, ``default_rng([seed, *key])``, so
+        it is the same whatever passes came before (a resumed training run replays none); None: from
+        the stream's generator, one pass after another."""
+        if key is not None:
+            self.rng = np.random.default_rng([self.seed, *key])
         order = self.rng.permutation(len(self.files))
         carry: np.ndarray | None = None
         served = 0

@@ -236,3 +236,20 @@ def test_vae_check_reports_the_reconstruction_loss(trained, capsys):
     from estool.cli import one_line_parse_errors
     with one_line_parse_errors(), pytest.raises(WorldModelsError, match="--episodes"):
         vae_check.script_main("check", VAE_CFG, vae_path, root / "record", ["--episodes", "0"])
+
+
+def test_a_resumed_v_ends_with_the_weights_of_an_uninterrupted_one(tmp_path):
+    """Issue #30: 2 epochs straight vs 1 epoch, stop, resume to 2: the same vae.npz to the bit
+    (training epoch e streams passes (e, 0), (e, 1), ... each shuffled by its own generator)."""
+    (tmp_path / "record").mkdir()
+    _record(tmp_path / "record")
+    straight = vae_train.VAETrainConfig(vae=replace(VAE_CFG, epochs=2), record_dir=tmp_path / "record",
+                                        out_dir=tmp_path / "straight", tensorboard=False)
+    vae_train.train(straight)
+    resumed = replace(straight, out_dir=tmp_path / "resumed", vae=replace(VAE_CFG, epochs=1))
+    vae_train.train(resumed)
+    vae_train.train(replace(resumed, vae=replace(VAE_CFG, epochs=2)))
+    with np.load(tmp_path / "straight" / "vae.npz") as a, np.load(tmp_path / "resumed" / "vae.npz") as b:
+        assert sorted(a.files) == sorted(b.files)
+        for key in a.files:
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)

@@ -11,6 +11,7 @@ z is re-sampled from (mu, logvar) for every batch [orig], never taken as mu.
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
 import time
 from collections.abc import Iterator
@@ -47,7 +48,7 @@ class SequenceBatches:
     """Builds (inputs, targets, weights) batches from a ``Series`` for ``cfg``."""
 
     def __init__(self, series: Series, cfg: RNNConfig, seed: int = 0):
-        self.s, self.cfg = series, cfg
+        self.s, self.cfg, self.seed = series, cfg, seed
         self.rng = np.random.default_rng(seed)
         self.mu = series.mu.astype(np.float32)
         self.sigma = np.exp(series.logvar.astype(np.float32) / 2.0)
@@ -118,15 +119,29 @@ class SequenceBatches:
         weights = valid[:, 1:] * (1.0 - cut[:, :-1])
         return x, np.concatenate(targets, axis=-1), weights
 
-    def epochs(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Endless batches, one shuffled epoch after another (full batches only)."""
+    def epochs(self, first: int = 0, steps: int | None = None) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Endless batches (full batches only), ``steps`` per training epoch from epoch ``first`` on.
+
+        Training epoch e draws its windows, their order and the z noise from its own generator,
+        ``default_rng([seed, e])``: passes over the data one after another, the last cut off after
+        ``steps`` batches. So epoch e's batches are the same whether the run started at epoch 0 or
+        resumed at e (issue #30: a killed and resumed run ends with the very weights of an
+        uninterrupted one). ``steps`` None: one pass per epoch."""
         bs = self.cfg.batch_size
-        while True:
-            windows = self._windows()
-            if len(windows) < bs:  # tiny data: sample windows with replacement to fill a batch
-                windows = windows[self.rng.integers(0, len(windows), bs)]
-            for i in range(0, len(windows) - bs + 1, bs):
-                yield self.batch(windows[i:i + bs])
+        for epoch in itertools.count(first):
+            self.rng = np.random.default_rng([self.seed, epoch])
+            served = 0
+            while steps is None or served < steps:
+                windows = self._windows()
+                if len(windows) < bs:  # tiny data: sample windows with replacement to fill a batch
+                    windows = windows[self.rng.integers(0, len(windows), bs)]
+                for i in range(0, len(windows) - bs + 1, bs):
+                    if steps is not None and served >= steps:
+                        break
+                    served += 1
+                    yield self.batch(windows[i:i + bs])
+                if steps is None:
+                    break
 
 
 def defaults_for(spec: EnvSpec, epochs: int, steps_per_epoch: int | None = None) -> RNNTrainConfig:
@@ -178,7 +193,6 @@ def train(cfg: RNNTrainConfig) -> Path:
     model.optimizer.build(model.trainable_variables)
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     done = training.resume_epoch(model, cfg.out_dir, steps, cfg.fresh)
-    data.rng = np.random.default_rng(cfg.seed + done)  # a resumed run does not replay epoch 1's batches
     out = cfg.out_dir / "rnn.npz"
 
     def export() -> None:
@@ -191,7 +205,7 @@ def train(cfg: RNNTrainConfig) -> Path:
                 len(series.episode_lengths), len(series.mu), steps, cfg.rnn.batch_size, cfg.rnn.seq_len, done + 1,
                 cfg.epochs)
     start = time.time()
-    model.fit(data.epochs(), steps_per_epoch=steps, epochs=cfg.epochs, initial_epoch=done,
-              callbacks=training.callbacks(cfg.out_dir, export, steps, cfg.tensorboard), verbose=2)
+    model.fit(data.epochs(done, steps), steps_per_epoch=steps, epochs=cfg.epochs, initial_epoch=done,
+              callbacks=training.callbacks(cfg.out_dir, export, steps, cfg.tensorboard, cfg.seed), verbose=2)
     print(f"M trained in {time.time() - start:.0f} s -> {out}")
     return out

@@ -108,13 +108,40 @@ def resume_epoch(model: keras.Model, out_dir: Path, steps_per_epoch: int, fresh:
     return done
 
 
+def seed_generators(layer: Any) -> list[keras.random.SeedGenerator]:
+    """The Keras seed generators of ``layer`` and the layers inside it (V's sampling layer has one)."""
+    found = [value for value in vars(layer).values() if isinstance(value, keras.random.SeedGenerator)]
+    for inner in getattr(layer, "layers", []):
+        found += seed_generators(inner)
+    return found
+
+
+class EpochSeeds(keras.callbacks.Callback):
+    """At the start of training epoch e, every seed generator of the model starts a stream of its
+    own, ``SeedSequence([seed, e])``: the draws of epoch e (V's z = mu + sigma * eps) are the same
+    whether the run started at epoch 0 or resumed at e. A generator's state is not in the weights
+    file, so without this a resumed run would draw other noise (issue #30, tests/pipeline)."""
+
+    def __init__(self, seed: int):
+        super().__init__()
+        self.seed = seed
+
+    def on_epoch_begin(self, epoch, logs=None):
+        import numpy as np
+
+        first = int(np.random.SeedSequence([self.seed, epoch]).generate_state(1)[0] >> 1)  # < 2^31: any seed dtype
+        for generator in seed_generators(self.model):
+            generator.state.assign(np.array([first, 0], dtype=generator.state.dtype))
+
+
 def tensorboard_available() -> bool:
     import importlib.util
     return importlib.util.find_spec("tensorboard") is not None
 
 
-def callbacks(out_dir: Path, export: Callable[[], None], steps_per_epoch: int, tensorboard: bool = True) -> list:
-    cbs: list = [EpochCheckpoint(out_dir, export, steps_per_epoch)]
+def callbacks(out_dir: Path, export: Callable[[], None], steps_per_epoch: int, tensorboard: bool = True,
+              seed: int = 0) -> list:
+    cbs: list = [EpochSeeds(seed), EpochCheckpoint(out_dir, export, steps_per_epoch)]
     if tensorboard and tensorboard_available():
         cbs.append(keras.callbacks.TensorBoard(log_dir=str(Path(out_dir) / "tensorboard"), update_freq=50))
     return cbs

@@ -7,6 +7,7 @@ budget is set by ``max_frames`` (frames per epoch) and ``epochs``; see each envi
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
 import time
 from dataclasses import dataclass, replace
@@ -182,21 +183,31 @@ def train(cfg: VAETrainConfig) -> Path:
     if done >= cfg.vae.epochs:
         logger.info("V already trained for %d epochs (%s); pass --fresh to retrain", done, out)
         return out
-    stream = FrameStream(files, cfg.vae.batch_size, cfg.pool_episodes, max_frames=per_epoch, seed=cfg.seed + done)
+    stream = FrameStream(files, cfg.vae.batch_size, cfg.pool_episodes, max_frames=per_epoch, seed=cfg.seed)
 
     def batches():
-        while True:
-            for batch in stream.epoch():
-                x = batch.astype(np.float32) / 255.0
-                assert x.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE, cfg.vae.channels), x.shape
-                yield x, x
+        # training epoch e: exactly `steps` batches from passes (e, 0), (e, 1), ... of the stream,
+        # each shuffled by its own generator: the same batches whether the run started at epoch 0
+        # or resumed at e (issue #30: a killed and resumed run ends with an uninterrupted run's weights)
+        for epoch in itertools.count(done):
+            served = 0
+            for one_pass in itertools.count():
+                for batch in stream.epoch((epoch, one_pass)):
+                    x = batch.astype(np.float32) / 255.0
+                    assert x.shape[1:] == (IMAGE_SIZE, IMAGE_SIZE, cfg.vae.channels), x.shape
+                    yield x, x
+                    served += 1
+                    if served == steps:
+                        break
+                if served == steps:
+                    break
 
     logger.info("V: %d episodes, %d frames; %d batches of %d per epoch, epochs %d..%d", len(files), total, steps,
                 cfg.vae.batch_size, done + 1, cfg.vae.epochs)
     start = time.time()
     guard = [] if cfg.skip_bad else [bad_file_guard(stream, len(files))]  # first: before the checkpoint
     model.fit(batches(), steps_per_epoch=steps, epochs=cfg.vae.epochs, initial_epoch=done,
-              callbacks=guard + training.callbacks(cfg.out_dir, export, steps, cfg.tensorboard), verbose=2)
+              callbacks=guard + training.callbacks(cfg.out_dir, export, steps, cfg.tensorboard, cfg.seed), verbose=2)
     report_bad_episodes(stream.skipped, len(files), True, "vae_train")  # with --skip_bad: one warning line
     print(f"V trained in {time.time() - start:.0f} s -> {out}")
     return out
