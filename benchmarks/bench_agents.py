@@ -43,6 +43,7 @@ one_thread_per_process()  # what every rollout worker runs with, unless --thread
 
 import numpy as np  # noqa: E402
 
+from estool.arguments import int_in  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 
 ENCODER_MFLOP = 29.56
@@ -291,7 +292,7 @@ def row(label: str, result: LoopResult) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer steps (rougher figures)")
-    parser.add_argument("--threads", type=int, default=None, help="math threads (default 1, as a worker)")
+    parser.add_argument("--threads", type=int_in(1), default=None, help="math threads (default 1, as a worker)")
     parser.add_argument("--games", default="carracing,doom,pong", help="comma-separated subset")
     args = parser.parse_args(argv)
     only = set(args.games.split(","))

@@ -19,14 +19,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root
 
+from estool.arguments import SEED, int_in  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=200, help="steps per round and game (default %(default)s)")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default %(default)s)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=int_in(1), default=200, help="steps per round and game (default %(default)s)")
+    parser.add_argument("--rounds", type=int_in(1), default=3, help="alternating rounds (default %(default)s)")
+    parser.add_argument("--seed", type=SEED, default=0)
     parser.add_argument("--quick", action="store_true", help="2 rounds of 50 steps (rough figures)")
     args = parser.parse_args(argv)
     if args.quick:

@@ -29,6 +29,7 @@ limit_threads_from_argv()
 
 import numpy as np  # noqa: E402
 
+from estool.arguments import int_in  # noqa: E402
 from worldmodels.config import ControllerConfig, DreamConfig, RNNConfig  # noqa: E402
 from worldmodels.dream import dream_rollouts  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
@@ -69,13 +70,13 @@ def matrix_product_floor(rnn: NumpyMDNRNN, batch: int, repeats: int = 20) -> flo
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="short run: cap 10 steps, 128 single rollouts")
-    p.add_argument("--candidates", type=int, default=64, help="population [paper: 64]")
-    p.add_argument("--episodes", type=int, default=16, help="episodes per candidate [paper: 16]")
-    p.add_argument("--cap", type=int, default=None, help="steps per rollout (default 100, quick 10)")
-    p.add_argument("--single", type=int, default=None,
+    p.add_argument("--candidates", type=int_in(1), default=64, help="population [paper: 64]")
+    p.add_argument("--episodes", type=int_in(1), default=16, help="episodes per candidate [paper: 16]")
+    p.add_argument("--cap", type=int_in(1), default=None, help="steps per rollout (default 100, quick 10)")
+    p.add_argument("--single", type=int_in(1), default=None,
                    help="rollouts played one at a time (default: as many as batched, quick 128)")
-    p.add_argument("--mean_len", type=int, default=400, help="mean episode length for the generation estimate")
-    p.add_argument("--threads", type=int, default=None,
+    p.add_argument("--mean_len", type=int_in(1), default=400, help="mean episode length for the generation estimate")
+    p.add_argument("--threads", type=int_in(1), default=None,
                    help="BLAS threads (default: numpy's own); 1 = as an ES worker under MPI (estool.mpi)")
     args = p.parse_args(argv)
     cap = args.cap or (10 if args.quick else 100)

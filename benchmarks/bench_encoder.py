@@ -27,6 +27,7 @@ limit_threads_from_argv()
 
 import numpy as np  # noqa: E402
 
+from estool.arguments import int_in  # noqa: E402
 from worldmodels.config import VAEConfig  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.logs import tensorflow_startup_hidden  # noqa: E402
@@ -44,8 +45,8 @@ def rate(fn, n_calls: int, frames_per_call: int) -> float:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="short run")
-    p.add_argument("--batch", type=int, default=64, help="frames per numpy call")
-    p.add_argument("--threads", type=int, default=None, help="BLAS threads for numpy (default: numpy's own)")
+    p.add_argument("--batch", type=int_in(1), default=64, help="frames per numpy call")
+    p.add_argument("--threads", type=int_in(1), default=None, help="BLAS threads for numpy (default: numpy's own)")
     args = p.parse_args(argv)
     n_np, n_call, n_predict = (5, 32, 8) if args.quick else (50, 256, 64)
 

@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
 
+from estool.arguments import int_in  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -124,11 +125,11 @@ def child(mode: str, record: Path, steps: int, batch: int, pool: int) -> dict:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="short run")
-    p.add_argument("--episodes", type=int, default=None)
-    p.add_argument("--length", type=int, default=None, help="frames per episode")
-    p.add_argument("--steps", type=int, default=None)
-    p.add_argument("--batch", type=int, default=None)
-    p.add_argument("--pool", type=int, default=None, help="FrameStream pool_episodes (default 8, quick 4)")
+    p.add_argument("--episodes", type=int_in(1), default=None)
+    p.add_argument("--length", type=int_in(1), default=None, help="frames per episode")
+    p.add_argument("--steps", type=int_in(1), default=None)
+    p.add_argument("--batch", type=int_in(1), default=None)
+    p.add_argument("--pool", type=int_in(1), default=None, help="FrameStream pool_episodes (default 8, quick 4)")
     p.add_argument("--child", choices=["disk", "memory"], help=argparse.SUPPRESS)
     p.add_argument("--record", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args(argv)

@@ -58,6 +58,8 @@ from typing import Any
 
 import numpy as np
 
+from estool.arguments import SEED, int_in  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 ENVS = ("binpacking", "doomrnn", "atari", "carracing")
@@ -561,8 +563,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--env", default="all", help="all, or a comma-separated list of " + ", ".join(ENVS))
     parser.add_argument("--steps", default="all", help="all, or a comma-separated list of " + ", ".join(STEP_ORDER))
     parser.add_argument("--faults", default="all", help="all, or a comma-separated list of " + ", ".join(FAULTS))
-    parser.add_argument("--trials", type=int, default=1, help="kills per step and fault, each at its own point")
-    parser.add_argument("--seed", type=int, default=0, help="seeds the kill points")
+    parser.add_argument("--trials", type=int_in(1), default=1, help="kills per step and fault, each at its own point")
+    parser.add_argument("--seed", type=SEED, default=0, help="seeds the kill points")
     parser.add_argument("--quick", action="store_true", help="the test suite's subset (bin packing, SIGKILL)")
     parser.add_argument("--workdir", type=Path, default=None, help="where the temp folders go (default: $TMPDIR)")
     parser.add_argument("--keep", action="store_true", help="keep the temp folders")
