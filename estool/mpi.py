@@ -179,6 +179,8 @@ class Watcher:
     """The ranks whose connections closed without a bye in the first batch of events that had any."""
     all_watched: bool = False
     """Every rank of the job had said hello when the first one died: ``dead`` is sure."""
+    finished: bool = False
+    """The coordinator finished the run: its results are written (``tell_launcher("done")``)."""
     aborted: bool = False
     """The coordinator reported a failure itself (``tell_launcher("abort")``): nothing to add."""
 
@@ -225,8 +227,14 @@ class Watcher:
                 rank.rank, rank.pid, rank.host = int(words[1]), int(words[2]), words[3]
             elif words == ["bye"]:
                 rank.bye = True
+            elif words == ["done"]:
+                rank.bye = self.finished = True
             elif words == ["abort"]:
                 rank.bye = self.aborted = True
+
+    def coordinator_done(self) -> bool:
+        """Rank 0 said done: the run ended as asked, its results written."""
+        return self.finished and not self.aborted
 
     def death(self) -> str:
         """The line's first part: who died; "" when no rank died without a word."""
@@ -249,19 +257,28 @@ def supervise(cmd: list[str], env: dict[str, str], num_procs: int,
         proc = subprocess.Popen(cmd, env={**env, WATCH_ENV: path} if path else env,
                                 preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
         with _forwarding_signals(proc) as received:
-            ending_since = math.inf  # when the job began to end: the coordinator aborted, or a rank died
+            ending_since = math.inf  # when the job began to end: the coordinator aborted or finished, or a rank died
+            finished_then_killed: list[_Rank] = []
             while proc.poll() is None:
                 if watcher is None:
                     time.sleep(0.1)
                     continue
                 watcher.step(0.1)
-                if (watcher.aborted or watcher.dead) and ending_since == math.inf:
+                if (watcher.aborted or watcher.dead or watcher.coordinator_done()) and ending_since == math.inf:
                     ending_since = time.monotonic()
                 if time.monotonic() - ending_since > ENDING_GRACE_S:
+                    if watcher.coordinator_done() and not (watcher.aborted or watcher.dead):
+                        # the run's work is done and saved; a rank that does not end (stopped, wedged)
+                        # would hold MPI_Finalize forever
+                        finished_then_killed = [r for r in watcher.ranks.values() if r.rank >= 0 and not r.bye]
                     _kill_job(proc, watcher)
                     ending_since = math.inf  # once
             while watcher is not None and watcher.step(0):  # what arrived before the job ended
                 pass
+    if finished_then_killed:
+        logger.warning("the run finished, but %s did not end within %.0f s of it: killed",
+                       " and ".join(r.name() for r in finished_then_killed), ENDING_GRACE_S)
+        return 0
     status = proc.returncode if proc.returncode >= 0 else 128 - proc.returncode
     death = watcher.death() if watcher is not None else ""
     if proc.returncode < 0 and proc.returncode != -signal.SIGINT:  # then its ranks ended because it did
@@ -364,9 +381,11 @@ def hello_launcher(rank: int) -> None:
 
 
 def tell_launcher(word: str) -> None:
-    """"bye": this rank ends on purpose; "abort": the coordinator has reported a failure itself and
-    ends the job (the launcher adds nothing). Nothing happens when this rank is not watched."""
-    assert word in ("bye", "abort"), word
+    """"bye": this rank ends on purpose; "done": the coordinator finished the run (a worker that then
+    does not end is killed after ``ENDING_GRACE_S`` and the run counts as a success); "abort": the
+    coordinator has reported a failure itself and ends the job (the launcher adds nothing). Nothing
+    happens when this rank is not watched."""
+    assert word in ("bye", "done", "abort"), word
     if _launcher is not None:
         with contextlib.suppress(OSError):
             _launcher.sendall(f"{word}\n".encode())

@@ -297,7 +297,7 @@ def run(cfg: TrainConfig, env_name: str, num_params: int, make_evaluator: MakeEv
             pool.abort(f"coordinator failed: {type(err).__name__}: {err}")
         raise
     pool.close()
-    mpi.tell_launcher("bye")
+    mpi.tell_launcher("done")  # the run's results are written: a worker that hangs now is killed
 
 
 def _start_state(cfg: TrainConfig, num_params: int, files: RunFiles, start_mean: np.ndarray | None = None,

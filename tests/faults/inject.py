@@ -136,7 +136,7 @@ def _miniature_steps(env: str, work: Path) -> list[list[str]]:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.steps(work)
+    return module.steps(work, "Pong") if env == "atari" else module.steps(work)  # Atari's miniature: Pong
 
 
 def _is_dream(env: str, args: list[str]) -> bool:
