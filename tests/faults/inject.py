@@ -456,7 +456,9 @@ def _wait_group_gone(pgid: int, timeout: float = 20) -> None:
 
 def worker_trial(step: Step, ref: Reference, base: Path, root: Path, fault: str, rng: random.Random) -> str:
     work = _fresh(ref, root, f"{step.env}_{step.name}_{fault}")
-    extra = ("--worker_timeout", WORKER_TIMEOUT)
+    # only the stall needs a short timeout; a killed worker is seen at once, and a 3 s timeout carried
+    # into the printed resume command would abort a slow-starting real game under load
+    extra = ("--worker_timeout", WORKER_TIMEOUT) if fault == "worker_stall" else ()
     cmd = step.command(work, base, extra)
     rank, sig = (2, signal.SIGKILL) if fault == "worker_kill" else (1, signal.SIGSTOP)
     proc = _start(cmd, step.env, work)
