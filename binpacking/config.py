@@ -10,6 +10,7 @@ Sources: [benchmark] = awslabs/or-rl-benchmarks "Bin Packing/src/bin_packing_env
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from worldmodels.config import ControllerConfig, DreamConfig, EnvSpec, ModelFiles, Paths, RNNConfig, VAEConfig
@@ -57,8 +58,16 @@ SPEC = EnvSpec(
         output_size=N_ACTIONS,        # one logit per action, argmax over the valid ones
         use_bias=True,                # 288 x 9 + 9 = 2601 params
         action="argmax", features="zh"),
-    # The dream is for watching (dream_model.py); C trains in the real environment.
-    dream=DreamConfig(temperature=1.0, max_steps=ITEMS, reward_per_step=0.0),
+    # C trains in M's dream by default (train.py; --real: in the real environment)
+    dream=DreamConfig(
+        temperature=1.0,              # tau: the paper's plain sampling; the items M draws are the
+                                      # distribution's only at tau 1 (README.md, "C in the dream")
+        max_steps=ITEMS,              # an episode is --items items long, always
+        reward_per_step=0.0,          # unused: M has a reward head
+        use_done_head=False,          # the picture does not show the items left: the length is the rule's
+        action_mask=True,             # C plays the best move M's mask head allows (mask.npz beside M)
+        no_valid_action_reward=-100.0),  # the benchmark's penalty for an invalid move, which ends the
+                                         # episode [benchmark: reward -100, done]
     paths=Paths(root=WORKDIR),
     # The chart repeats: 100k recorded frames of mixed play hold 19.6k distinct pictures, so
     # rollout workers memoize V's encodings; 500k entries (~0.8 kB each) is at most ~400 MB per worker.
@@ -97,6 +106,23 @@ def train_log_prefix(distribution: str) -> Path:
 
 def shipped_prefix(distribution: str) -> str:
     return f"binpacking.{distribution}."
+
+
+def dream_log_prefix(distribution: str) -> Path:
+    """Where train.py logs a run in the dream by default: log/dream/<distribution>/binpacking.cma.16.64."""
+    return SPEC.paths.path("log") / "dream" / distribution / "binpacking.cma.16.64."
+
+
+TRAINED_DREAM = TRAINED / "dream"
+"""The dream-trained agent: one folder per distribution with its M (rnn.npz), M's mask head
+(mask.npz), initial_z.json and the controller (binpacking.<distribution>.best.json + hist, log);
+V is the shipped trained/vae.npz (the dream pipeline encodes with it and does not retrain it)."""
+
+
+def dream_files(distribution: str):
+    """The shipped dream-trained agent of ``distribution``: trained/vae.npz and trained/dream/<distribution>/."""
+    folder = TRAINED_DREAM / distribution
+    return replace(ModelFiles.in_folder(folder, f"{shipped_prefix(distribution)}best.json"), vae=TRAINED / "vae.npz")
 
 
 def model_files(distribution: str = DISTRIBUTION):

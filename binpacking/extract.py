@@ -3,12 +3,16 @@
     python extract.py --num_episodes 200 --seed 0 --worker 0     # one worker
     bash extract.bash -w 2 -e 400                                # two in parallel
     python extract.py --num_episodes 4 --items 30                # short episodes (a quick run)
+    python extract.py --controller log/dream/perfect_pack/binpacking.cma.16.64.best.json \
+        --explore 0.1 --worker 101 --distribution perfect_pack    # iterative training: C's own play
 
 Each episode draws one of the three capacity-9 distributions (--distribution, default all) and
 one policy of the mix in ``worldmodels.envs.binpacking.EXTRACTION_MIX``: random-valid play,
 Best Fit, Sum-of-Squares, and the two heuristics with random valid moves mixed in (eps ~
 U(0.05, 0.5) per episode), 20% each, so V and M see good and bad states. Only valid actions
-are played (C is masked). Each record holds the 64x64 pictures, the one-hot action M is fed
+are played (C is masked). With --controller the agent (that C with --vae and --rnn) plays instead,
+a random valid move with probability --explore: the new data of iterative training [paper sec. 5]
+(README.md, "C in the dream"). Each record holds the 64x64 pictures, the one-hot action M is fed
 (T, 9) float32, the reward and the done flag. Re-running the same command resumes.
 """
 
@@ -33,7 +37,7 @@ from binpacking.config import (  # noqa: E402
     SPEC,
     check_distribution,
 )
-from estool.arguments import int_in  # noqa: E402
+from estool.arguments import float_in, int_in  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.pipeline import extract  # noqa: E402
 
@@ -51,6 +55,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--distribution", default=EXTRACT_DISTRIBUTION,
                         help="all (default), a name, or C:s1,s2:p1,p2; '+' joins several")
     parser.add_argument("--items", type=int_in(1), default=ITEMS, help="items per episode (default %(default)s)")
+    agent = parser.add_argument_group("the agent's own play (iterative training)")
+    agent.add_argument("--controller", type=Path, default=None, help="C that plays (default: the extraction mix)")
+    agent.add_argument("--explore", type=float_in(0.0, 1.0), default=0.1,
+                       help="probability of a random valid move instead of C's (default %(default)s)")
+    agent.add_argument("--vae", type=Path, default=SPEC.paths.path("vae"), help="V (default %(default)s)")
+    agent.add_argument("--rnn", type=Path, default=SPEC.paths.path("rnn"), help="M (default %(default)s)")
     parser.set_defaults(max_frames=None)  # an episode lasts --items steps unless --max_frames cuts it
     args = parser.parse_args(argv)
     args.max_frames = args.max_frames or args.items
@@ -65,7 +75,17 @@ def main(argv: list[str] | None = None) -> None:
         envs.append(binpacking.make(distribution=args.distribution, items=args.items))  # WorldModels/BinPacking-v0
         return envs[-1]
 
+    agent = None
+    if args.controller is not None:
+        from worldmodels.evaluators import load_agent
+        from worldmodels.formats import read_controller
+        params = read_controller(args.controller, SPEC.controller.num_params)
+        agent = load_agent(SPEC, args.vae, args.rnn)
+
     def make_policy(rng):
+        if agent is not None:
+            from worldmodels.agent_policy import AgentPolicy
+            return AgentPolicy(agent, params, args.explore, lambda: binpacking.valid_mask(envs[-1].bins.state))
         return binpacking.ExtractionPolicy(lambda: envs[-1].bins.state, CAPACITY)
 
     written = extract.run_extract(cfg, make_env, make_policy, binpacking.action_to_env)

@@ -3,8 +3,9 @@
     python miniature.py [--workdir /tmp/binpacking_mini]
 
 extract (4 episodes of 30 items) -> vae_train (1 short epoch) -> series -> rnn_train (a few
-steps) -> train (2 generations of CMA-ES, population 4, in the real environment under mpiexec)
--> model.py norender in the real environment and in the dream -> dream_model.py (a gif).
+steps) -> fit_mask (M's mask head) -> train (2 generations of CMA-ES, population 4, under mpiexec)
+in the real environment and in M's dream -> model.py norender in the real environment and in the
+dream -> dream_model.py (a gif).
 Outputs go to --workdir (BINPACKING_WORKDIR), never to binpacking/ itself. The test suite runs
 this; it checks that the steps fit together, not that the agent is any good.
 """
@@ -33,8 +34,11 @@ def steps(work: Path) -> list[list[str]]:
         ["vae_train.py", "--epochs", "1", "--max_frames", "100", "--batch_size", "20"],
         ["series.py"],
         ["rnn_train.py", "--epochs", "2", "--steps_per_epoch", "2", "--batch_size", "4", "--seq_len", "20"],
-        ["train.py", "-n", "4", "-e", "2", "-g", "2", "--eval_steps", "2", "--num_eval", "4", "--num_procs", "3",
-         "--items", ITEMS, "--num_envs", "2"],
+        ["fit_mask.py"],
+        ["train.py", "--real", "-n", "4", "-e", "2", "-g", "2", "--eval_steps", "2", "--num_eval", "4",
+         "--num_procs", "3", "--items", ITEMS, "--num_envs", "2"],
+        ["train.py", "-n", "4", "-e", "2", "-g", "2", "--eval_steps", "2", "--num_eval", "4", "--num_procs", "2",
+         "--items", ITEMS],
         ["model.py", "binpacking", "norender", best, "0", "--episodes", "3", "--items", ITEMS, *files],
         ["model.py", "binpackingrnn", "norender", best, "0", "--episodes", "3", "--max_steps", ITEMS, *files],
         ["dream_model.py", best, "0", "--max_steps", "20", "--video", str(work / "dream.gif"), *files],

@@ -136,6 +136,15 @@ class DreamConfig:
     """Step cap of a dream episode: DoomTakeCover's 2100 frames [paper sec. 4.2]."""
     reward_per_step: float = 1.0
     """Reward per step survived when M has no reward head: Doom's +1 per frame [paper sec. 4.2]."""
+    use_done_head: bool = True
+    """End an episode where M's done head fires (logit > 0); False: only at ``max_steps``, for a
+    game whose length is fixed and not in the picture (bin packing's 1000 items)."""
+    action_mask: bool = False
+    """The game has invalid moves: the dream reads M's mask head (``worldmodels.mask_head``, mask.npz
+    beside M) and C plays the best action it allows, as C plays the best valid one in the real game."""
+    no_valid_action_reward: float = 0.0
+    """With ``action_mask``: the reward of a step on which the mask head allows no action at all; the
+    episode ends there, as an invalid move ends the real game when it is not masked."""
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.temperature) and self.temperature > 0):
@@ -144,6 +153,8 @@ class DreamConfig:
             _refuse(f"the dream's --max_steps must be >= 1, got {self.max_steps}")
         if not math.isfinite(self.reward_per_step):
             _refuse(f"the dream's reward_per_step must be finite, got {self.reward_per_step}")
+        if not math.isfinite(self.no_valid_action_reward):
+            _refuse(f"the dream's no_valid_action_reward must be finite, got {self.no_valid_action_reward}")
 
 
 @dataclass(frozen=True)

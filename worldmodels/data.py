@@ -4,10 +4,11 @@ Formats (DESIGN.md section 3, "Data and episodes"):
 
 * ``record/<id>.npz``: ``obs`` uint8 (T, 64, 64, C) and ``action`` float32 (T, action_dim);
   ``obs[t]`` is the frame the action ``action[t]`` was taken on. Optional ``reward`` (T,) and
-  ``done`` (T,) (done[T-1] is 1 when the episode ended by the game rather than a cap).
+  ``done`` (T,) (done[T-1] is 1 when the episode ended by the game rather than a cap), and for
+  games with invalid moves ``mask`` bool (T, A): the actions valid on frame t.
 * ``series/series.npz``: all episodes laid end to end: ``mu``/``logvar`` float16 (N, z),
   ``action`` float32 (N, action_dim), ``episode_lengths`` int64 (E,), plus optional ``reward``
-  and ``done``. Restart flags are derived: 1 on the first frame of every episode.
+  ``done`` and ``mask``. Restart flags are derived: 1 on the first frame of every episode.
 
 Frames are never all held in RAM: V training streams a bounded pool of episodes.
 """
@@ -164,9 +165,12 @@ class Series:
     episode_lengths: np.ndarray
     reward: np.ndarray | None = None
     done: np.ndarray | None = None
+    mask: np.ndarray | None = None
+    """bool (N, A): the actions valid on each frame (games with invalid moves only)."""
 
     def __post_init__(self) -> None:
         n = len(self.mu)
+        assert self.mask is None or len(self.mask) == n, (np.shape(self.mask), n)
         assert self.mu.shape == self.logvar.shape, (self.mu.shape, self.logvar.shape)
         assert len(self.action) == n and int(self.episode_lengths.sum()) == n, (
             self.action.shape, int(self.episode_lengths.sum()), n)
@@ -190,6 +194,8 @@ class Series:
             arrays["reward"] = self.reward.astype(np.float32)
         if self.done is not None:
             arrays["done"] = self.done.astype(np.float32)
+        if self.mask is not None:
+            arrays["mask"] = self.mask.astype(bool)
         atomic_savez(path, compressed=False, **arrays)
 
     @classmethod
@@ -202,6 +208,7 @@ class Series:
                 return cls(mu=data["mu"], logvar=data["logvar"], action=data["action"],
                            episode_lengths=data["episode_lengths"],
                            reward=data["reward"] if "reward" in data.files else None,
-                           done=data["done"] if "done" in data.files else None)
+                           done=data["done"] if "done" in data.files else None,
+                           mask=data["mask"] if "mask" in data.files else None)
         except (*READ_ERRORS, AssertionError) as err:
             raise WorldModelsError(f"series file {path} is corrupt ({err}); re-run {step_hint}") from err

@@ -3,8 +3,11 @@
 One ``VectorDream.step`` advances every live rollout by one step; finished rollouts are masked
 out and cost nothing. Episodes start from a random entry of initial_z [orig doomrnn.py]; the
 next z is sampled from M's mixture at temperature tau; an episode ends when the done head's
-logit is > 0 [design] or at the step cap. Reward: M's reward head when it has one, else a
-constant per step survived (Doom: +1 [paper sec. 4.2]).
+logit is > 0 [design] (unless ``DreamConfig.use_done_head`` is off) or at the step cap. Reward:
+M's reward head when it has one, else a constant per step survived (Doom: +1 [paper sec. 4.2]).
+A game with invalid moves dreams with M's mask head (``worldmodels.mask_head``): C plays the best
+action the head allows on the dreamed frame; a frame on which it allows none ends the episode with
+``DreamConfig.no_valid_action_reward``.
 
 Every rollout draws its random numbers from its own stream (``EpisodeNoise``); an episode of seed
 s from ``np.random.default_rng([s, DREAM_NOISE_STREAM])``. With M's products row by row
@@ -27,6 +30,7 @@ import numpy as np
 from worldmodels.config import ARGMAX, ControllerConfig, DreamConfig, EnvSpec
 from worldmodels.controller import Controller, features
 from worldmodels.fileio import WorldModelsError
+from worldmodels.mask_head import MaskHead, mask_path
 from worldmodels.mdnrnn import MixtureDraws, NumpyMDNRNN, RNNWeights, sigmoid
 
 DREAM_NOISE_STREAM = 2
@@ -79,10 +83,14 @@ class VectorDream:
     rollout of a ``reset`` without seeds its own stream (spawned from it)."""
 
     def __init__(self, rnn: NumpyMDNRNN, initial_mu: np.ndarray, initial_logvar: np.ndarray,
-                 cfg: DreamConfig, rng: np.random.Generator | None = None):
+                 cfg: DreamConfig, rng: np.random.Generator | None = None, mask_head: MaskHead | None = None):
         assert initial_mu.shape == initial_logvar.shape and initial_mu.shape[1] == rnn.cfg.z_size, (
             initial_mu.shape, initial_logvar.shape, rnn.cfg.z_size)
+        if cfg.action_mask and mask_head is None:
+            raise WorldModelsError("this dream has invalid moves (DreamConfig.action_mask) and needs M's mask head "
+                                   "(mask.npz beside M: fit_mask.py)")
         self.rnn, self.cfg, self.rng = rnn, cfg, rng
+        self.mask_head = mask_head if cfg.action_mask else None
         self.initial_mu, self.initial_sigma = initial_mu.astype(np.float32), np.exp(initial_logvar / 2.0)
 
     def reset(self, batch: int, seeds: np.ndarray | None = None) -> None:
@@ -118,7 +126,7 @@ class VectorDream:
         z_next, done_logit, reward = self.rnn.sample_next(h, self.cfg.temperature, draws)
         steps = self.steps[pick] + 1
         done = steps >= self.cfg.max_steps
-        if done_logit is not None:
+        if done_logit is not None and self.cfg.use_done_head:
             done |= done_logit > 0.0
         if reward is None:
             reward = np.full(len(rows), self.cfg.reward_per_step)
@@ -131,10 +139,37 @@ class VectorDream:
         self.total_reward[pick] += reward
         return reward, done
 
+    def valid_actions(self, rows: np.ndarray) -> np.ndarray | None:
+        """(len(rows), A) bool: the actions M's mask head allows on the dreamed frame of ``rows``; None
+        for a game without invalid moves."""
+        if self.mask_head is None:
+            return None
+        return self.mask_head.valid(self.z[rows], self.h[rows])
+
+    def end_without_move(self, rows: np.ndarray) -> None:
+        """End the rollouts ``rows``, whose frame allows no action: one last step scored
+        ``no_valid_action_reward``."""
+        self.steps[rows] += 1
+        self.done[rows] = True
+        self.total_reward[rows] += self.cfg.no_valid_action_reward
+
+    def live_with_moves(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """(the live rollouts that have a move, their valid actions (None without a mask head)); the
+        live ones whose frame allows none are ended (``end_without_move``)."""
+        rows = self.active
+        mask = self.valid_actions(rows)
+        if mask is not None:
+            stuck = ~mask.any(axis=1)
+            if stuck.any():
+                self.end_without_move(rows[stuck])
+                rows, mask = rows[~stuck], mask[~stuck]
+        return rows, mask
+
 
 def dream_rollouts(rnn: NumpyMDNRNN, controller_cfg: ControllerConfig, params: np.ndarray,
                    initial_mu: np.ndarray, initial_logvar: np.ndarray, dream_cfg: DreamConfig,
-                   seeds: np.ndarray, max_len: int = 0) -> tuple[np.ndarray, np.ndarray]:
+                   seeds: np.ndarray, max_len: int = 0, mask_head: MaskHead | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Play C (one parameter set per candidate) in the dream: n candidates x E episodes at once.
 
     ``params`` (n, num_params), ``seeds`` (n, E) -> (rewards (n, E), steps (n, E)). Episode (i, e)
@@ -146,17 +181,17 @@ def dream_rollouts(rnn: NumpyMDNRNN, controller_cfg: ControllerConfig, params: n
     assert params.shape == (n, controller_cfg.num_params), (params.shape, n, controller_cfg.num_params)
     if max_len:
         dream_cfg = replace(dream_cfg, max_steps=min(dream_cfg.max_steps, max_len))
-    dream = VectorDream(rnn, initial_mu, initial_logvar, dream_cfg)
+    dream = VectorDream(rnn, initial_mu, initial_logvar, dream_cfg, mask_head=mask_head)
     dream.reset(n * n_episodes, seeds=np.asarray(seeds, np.int64).ravel())
     controller = Controller(controller_cfg, params)
     candidate = np.repeat(np.arange(n), n_episodes)
     while True:
-        rows = dream.active
+        rows, mask = dream.live_with_moves()
         if len(rows) == 0:
             break
         pick = slice(None) if len(rows) == len(candidate) else rows  # all live: no gather copies
         x = features(controller_cfg, dream.z[pick], dream.h[pick], dream.c[pick])
-        _, m_action = controller.act(x, rows=candidate[rows])
+        _, m_action = controller.act(x, rows=candidate[rows], mask=mask)
         dream.step(m_action, rows)
     return dream.total_reward.reshape(n, n_episodes), dream.steps.reshape(n, n_episodes)
 
@@ -171,8 +206,8 @@ class DreamEnv(gym.Env):
     metadata = {"render_modes": []}
 
     def __init__(self, rnn: NumpyMDNRNN, initial_mu: np.ndarray, initial_logvar: np.ndarray,
-                 dream_cfg: DreamConfig, controller_cfg: ControllerConfig):
-        self.rnn, self.controller_cfg, self.dream_cfg = rnn, controller_cfg, dream_cfg
+                 dream_cfg: DreamConfig, controller_cfg: ControllerConfig, mask_head: MaskHead | None = None):
+        self.rnn, self.controller_cfg, self.dream_cfg, self.mask_head = rnn, controller_cfg, dream_cfg, mask_head
         self.initial = (initial_mu, initial_logvar)
         a = rnn.cfg.action_size
         self.one_hot = controller_cfg.action == ARGMAX
@@ -185,14 +220,23 @@ class DreamEnv(gym.Env):
         assert d is not None, "call reset() first"
         return features(self.controller_cfg, d.z, d.h, d.c)[0].astype(np.float32)
 
+    def _info(self) -> dict[str, Any]:
+        assert self._dream is not None, "call reset() first"
+        mask = self._dream.valid_actions(np.array([0]))
+        return {} if mask is None else {"action_mask": mask[0]}
+
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        self._dream = VectorDream(self.rnn, *self.initial, self.dream_cfg, self.np_random)
+        self._dream = VectorDream(self.rnn, *self.initial, self.dream_cfg, self.np_random, mask_head=self.mask_head)
         self._dream.reset(1)
-        return self._obs(), {}
+        return self._obs(), self._info()
 
     def step(self, action):
         assert self._dream is not None, "call reset() first"
+        mask = self._dream.valid_actions(np.array([0]))
+        if mask is not None and not mask[0, int(action)]:  # a move the mask head forbids ends the episode
+            self._dream.end_without_move(np.array([0]))
+            return self._obs(), float(self.dream_cfg.no_valid_action_reward), True, False, {"invalid": True}
         if self.one_hot:
             m_action = np.eye(self.rnn.cfg.action_size, dtype=np.float32)[[int(action)]]
         else:
@@ -200,7 +244,7 @@ class DreamEnv(gym.Env):
         reward, done = self._dream.step(m_action, np.array([0]))
         truncated = bool(self._dream.steps[0] >= self.dream_cfg.max_steps)
         terminated = bool(done[0]) and not truncated
-        return self._obs(), float(reward[0]), terminated, truncated, {"done_probability": None}
+        return self._obs(), float(reward[0]), terminated, truncated, {"done_probability": None, **self._info()}
 
     def decode_frame(self, vae) -> np.ndarray:
         """V's picture of the current dream z (64x64xC float in [0,1]), for videos."""
@@ -225,6 +269,7 @@ def build_dream_env(rnn: NumpyMDNRNN | str | Path | None = None,
         missing = [name for name, value in (("rnn", rnn), ("initial_z", initial_z)) if value is None]
         raise WorldModelsError(f"WorldModels/Dream-v0 needs rnn= (M or its weights file) and initial_z=; "
                                f"missing: {', '.join(missing)}")
+    rnn_file = rnn
     if not isinstance(rnn, NumpyMDNRNN):
         if spec is None:
             raise WorldModelsError(f"WorldModels/Dream-v0: rnn={str(rnn)!r} is a weights file: give spec= too")
@@ -238,7 +283,13 @@ def build_dream_env(rnn: NumpyMDNRNN | str | Path | None = None,
     if controller is None:
         raise WorldModelsError("WorldModels/Dream-v0 needs controller= (a ControllerConfig) or spec=, got neither")
     dream = dream or (spec.dream if spec is not None else DreamConfig())
-    return DreamEnv(rnn, mu, logvar, dream, controller)
+    mask_head = None
+    if dream.action_mask:  # the head lives beside M's file; an M given as an object has none to find
+        if not isinstance(rnn_file, (str, Path)):
+            raise WorldModelsError("WorldModels/Dream-v0: a dream with invalid moves needs rnn= as a weights file "
+                                   "(its mask head, mask.npz, lies beside it)")
+        mask_head = MaskHead.load(mask_path(rnn_file), rnn.cfg)
+    return DreamEnv(rnn, mu, logvar, dream, controller, mask_head)
 
 
 __all__ = ["DREAM_NOISE_STREAM", "EpisodeNoise", "VectorDream", "dream_rollouts", "DreamEnv", "build_dream_env",

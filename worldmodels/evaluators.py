@@ -13,13 +13,19 @@ from pathlib import Path
 import gymnasium as gym
 import numpy as np
 
-from worldmodels.config import EnvSpec
+from worldmodels.config import DreamConfig, EnvSpec, RNNConfig
 from worldmodels.dream import dream_rollouts
 from worldmodels.formats import read_initial_z
+from worldmodels.mask_head import MaskHead, mask_path
 from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights
 from worldmodels.onnx_encoder import DEFAULT_ENCODER
 from worldmodels.rollout import Agent, VectorGame, real_rollouts, vector_rollouts
 from worldmodels.vae import NumpyVAE, load_weights
+
+
+def load_mask_head(dream: DreamConfig, rnn_path: Path, rnn_cfg: RNNConfig) -> MaskHead | None:
+    """M's mask head (mask.npz beside ``rnn_path``) for a dream of a game with invalid moves, else None."""
+    return MaskHead.load(mask_path(rnn_path), rnn_cfg) if dream.action_mask else None
 
 
 def load_agent(spec: EnvSpec, vae_path: Path, rnn_path: Path, action_mask=None,
@@ -32,15 +38,16 @@ def load_agent(spec: EnvSpec, vae_path: Path, rnn_path: Path, action_mask=None,
 class DreamEvaluator:
     """C inside M's dream as ``spec.dream`` says (its temperature, step cap and reward)."""
 
-    def __init__(self, spec: EnvSpec, rnn_path: Path, initial_z_path: Path):
+    def __init__(self, spec: EnvSpec, rnn_path: Path, initial_z_path: Path, dream: DreamConfig | None = None):
         self.spec = spec
-        self.dream_cfg = spec.dream
+        self.dream_cfg = dream or spec.dream
         self.rnn = NumpyMDNRNN(RNNWeights.load(rnn_path, spec.rnn), spec.rnn)
         self.initial_mu, self.initial_logvar = read_initial_z(initial_z_path, spec.rnn.z_size)
+        self.mask_head = load_mask_head(self.dream_cfg, rnn_path, spec.rnn)
 
     def evaluate(self, params: np.ndarray, seeds: np.ndarray, max_len: int = 0, train_mode: bool = True):
         return dream_rollouts(self.rnn, self.spec.controller, params, self.initial_mu, self.initial_logvar,
-                              self.dream_cfg, seeds, max_len=max_len)
+                              self.dream_cfg, seeds, max_len=max_len, mask_head=self.mask_head)
 
 
 class RealEvaluator:

@@ -52,10 +52,11 @@ def read_initial_z(path: str | Path, z_size: int, step_hint: str = "series.py") 
 
 
 def _controller_params(path: Path) -> np.ndarray:
-    """The flat parameters of a ``best.json`` ([params, reward]) or plain params ``.json``; an empty
-    array when the file holds no list, a one-line error when its list holds anything but finite numbers."""
+    """The flat parameters of a ``best.json`` ([params, reward]), a run's ``<prefix>.json`` (the current
+    mean, [params] [orig train.py]) or a plain params ``.json``; an empty array when the file holds no
+    list, a one-line error when its list holds anything but finite numbers."""
     data = read_json(path, "controller file")
-    if isinstance(data, list) and len(data) == 2 and isinstance(data[0], list):
+    if isinstance(data, list) and len(data) in (1, 2) and isinstance(data[0], list):
         data = data[0]
     if not isinstance(data, list):
         return np.zeros(0)

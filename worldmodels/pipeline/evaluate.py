@@ -119,13 +119,14 @@ def dream_config(spec: EnvSpec, args: argparse.Namespace) -> DreamConfig:
 def open_dream(args: argparse.Namespace, spec: EnvSpec):
     """(agent, a VectorDream seeded with args.seed) from dream_model.py's arguments."""
     from worldmodels.dream import VectorDream
-    from worldmodels.evaluators import load_agent
+    from worldmodels.evaluators import load_agent, load_mask_head
 
     fill_model_files(args, spec)
     agent = load_agent(spec, args.vae, args.rnn, encoder=args.encoder)
     mu, logvar = read_initial_z(args.initial_z, spec.rnn.z_size)
-    dream = VectorDream(agent.rnn, mu, logvar, dream_config(spec, args),
-                        np.random.default_rng(args.seed))
+    cfg = dream_config(spec, args)
+    dream = VectorDream(agent.rnn, mu, logvar, cfg, np.random.default_rng(args.seed),
+                        mask_head=load_mask_head(cfg, args.rnn, spec.rnn))
     return agent, dream
 
 
@@ -203,20 +204,25 @@ def run(args: argparse.Namespace, spec: EnvSpec, make_env: Callable[..., gym.Env
 
 def _dream(args, spec: EnvSpec, agent, params: np.ndarray, seeds: np.ndarray, record: bool):
     from worldmodels.dream import VectorDream, dream_rollouts
+    from worldmodels.evaluators import load_mask_head
     dream_cfg = dream_config(spec, args)
     mu, logvar = read_initial_z(args.initial_z, spec.rnn.z_size)
+    mask_head = load_mask_head(dream_cfg, args.rnn, spec.rnn)
     if not record:
         rewards, steps = dream_rollouts(agent.rnn, spec.controller, np.repeat(params[None], seeds.shape[0], 0),
-                                        mu, logvar, dream_cfg, seeds)
+                                        mu, logvar, dream_cfg, seeds, mask_head=mask_head)
         return rewards, steps, None
     # one episode, frame by frame, decoded by V for the video
     from worldmodels.controller import Controller, features
-    dream = VectorDream(agent.rnn, mu, logvar, dream_cfg)
+    dream = VectorDream(agent.rnn, mu, logvar, dream_cfg, mask_head=mask_head)
     dream.reset(1, seeds=seeds[0, :1])  # the episode norender scores for this seed
     controller = Controller(spec.controller, params)
     frames = []
-    while not dream.done[0]:
+    while True:
+        rows, mask = dream.live_with_moves()
+        if len(rows) == 0:
+            break
         frames.append((agent.vae.decode(dream.z[:1])[0] * 255).astype(np.uint8))
-        _, m_action = controller.act(features(spec.controller, dream.z, dream.h, dream.c))
-        dream.step(m_action, np.array([0]))
+        _, m_action = controller.act(features(spec.controller, dream.z, dream.h, dream.c), mask=mask)
+        dream.step(m_action, rows)
     return dream.total_reward[None, :], dream.steps[None, :], frames

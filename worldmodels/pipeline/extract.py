@@ -73,21 +73,29 @@ class ExtractConfig:
 
 def play_episode(env: gym.Env, policy: Policy, action_to_env: Callable[[np.ndarray], Any],
                  rng: np.random.Generator, max_frames: int) -> dict[str, np.ndarray]:
-    """One episode: obs[t] is the frame action[t] was taken on; done[-1] = 1 if the game ended it."""
+    """One episode: obs[t] is the frame action[t] was taken on; done[-1] = 1 if the game ended it.
+    Where the game's info carries ``action_mask`` (games with invalid moves), mask[t] (bool) holds
+    the actions that were valid on frame t: the target of M's mask head (``worldmodels.mask_head``)."""
     policy.reset(rng)
-    obs, _ = env.reset(seed=int(rng.integers(2**31 - 1)))
-    frames, actions, rewards, dones = [], [], [], []
+    obs, info = env.reset(seed=int(rng.integers(2**31 - 1)))
+    frames, actions, rewards, dones, masks = [], [], [], [], []
     for _ in range(max_frames):
         action = np.atleast_1d(np.asarray(policy(obs), dtype=np.float32))
         frames.append(obs)
         actions.append(action)
-        obs, reward, terminated, truncated, _ = env.step(action_to_env(action))
+        if "action_mask" in info:  # a game with invalid moves: the valid actions on this frame
+            masks.append(np.asarray(info["action_mask"], bool))
+        obs, reward, terminated, truncated, info = env.step(action_to_env(action))
         rewards.append(reward)
         dones.append(terminated)
         if terminated or truncated:
             break
-    return {"obs": np.stack(frames).astype(np.uint8), "action": np.stack(actions),
-            "reward": np.asarray(rewards, np.float32), "done": np.asarray(dones, np.float32)}
+    episode: dict[str, np.ndarray] = {"obs": np.stack(frames).astype(np.uint8), "action": np.stack(actions),
+                                      "reward": np.asarray(rewards, np.float32),
+                                      "done": np.asarray(dones, np.float32)}
+    if len(masks) == len(frames):
+        episode["mask"] = np.stack(masks)
+    return episode
 
 
 @contextlib.contextmanager

@@ -285,12 +285,21 @@ def evaluate_heads(reward: np.ndarray, done: np.ndarray, pred_reward: np.ndarray
 
 def series_inputs(series: Series, cfg: RNNConfig, episodes: np.ndarray, z_mean: bool, seed: int, where: str
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(z, action, reward, done, starts, lengths) of the chosen ``episodes`` of ``series``; z, action
-    for the whole series (rows by ``starts``), reward and done for the chosen steps laid end to end."""
+    """(z, action, reward, done, starts, lengths) of the chosen ``episodes`` of ``series`` laid end to
+    end (``starts`` re-based on them)."""
     if series.reward is None or series.done is None:
         raise WorldModelsError(f"{where} has no {'reward' if series.reward is None else 'done'} array: the heads "
                                f"are fitted on the recorded rewards and ends; re-run series.py on episodes "
                                f"recorded with them")
+    z, action, rows, starts, lengths = series_z(series, cfg, episodes, z_mean, seed, where)
+    return z, action, series.reward[rows].astype(np.float32), series.done[rows].astype(np.float32), starts, lengths
+
+
+def series_z(series: Series, cfg: RNNConfig, episodes: np.ndarray, z_mean: bool, seed: int, where: str
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(z, action, rows, starts, lengths) of the chosen ``episodes`` of ``series`` laid end to end: z
+    sampled from (mu, logvar) with ``seed`` (or mu, ``z_mean``), ``rows`` their rows in the series,
+    ``starts`` re-based on them."""
     if series.mu.shape[1] != cfg.z_size:
         raise WorldModelsError(f"{where}: z has width {series.mu.shape[1]}, M expects {cfg.z_size}: "
                                f"was it encoded with another V?")
@@ -299,7 +308,6 @@ def series_inputs(series: Series, cfg: RNNConfig, episodes: np.ndarray, z_mean: 
         raise WorldModelsError(f"{where}: actions have width {action.shape[1]}, M expects {cfg.action_size}")
     starts, lengths = series.episode_starts[episodes], series.episode_lengths[episodes].astype(np.int64)
     rows = np.concatenate([np.arange(s, s + n) for s, n in zip(starts, lengths)])
-    # z of the chosen rows only, addressed by (starts, lengths) re-based on them
     mu = series.mu[rows].astype(np.float32)
     if z_mean:
         z = mu
@@ -307,8 +315,7 @@ def series_inputs(series: Series, cfg: RNNConfig, episodes: np.ndarray, z_mean: 
         rng = np.random.default_rng(seed)
         z = mu + np.exp(series.logvar[rows].astype(np.float32) / 2.0) * rng.standard_normal(mu.shape, np.float32)
     new_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    return (z, action[rows], series.reward[rows].astype(np.float32), series.done[rows].astype(np.float32),
-            new_starts, lengths)
+    return z, action[rows], rows, new_starts, lengths
 
 
 @dataclass(frozen=True)

@@ -120,18 +120,20 @@ def read_partial(path: Path, record: Path) -> dict[str, np.ndarray] | None:
 
 
 def encode_episode(model: NumpyVAE, path: Path, batch_size: int) -> dict[str, np.ndarray]:
-    """One record file encoded: mu, logvar float16 (what series.npz stores) and its action, reward, done."""
+    """One record file encoded: mu, logvar float16 (what series.npz stores) and its action, reward,
+    done and, where the record has one, its action mask."""
     ep = load_episode(path, keys=("obs", "action"))
     n = len(ep["obs"])
     try:
         with np.load(path) as data:
             reward = data["reward"] if "reward" in data.files else np.zeros(n, np.float32)
             done = data["done"] if "done" in data.files else np.zeros(n, np.float32)
+            mask = {"mask": np.asarray(data["mask"], bool)} if "mask" in data.files else {}
     except READ_ERRORS as err:
         raise WorldModelsError(f"episode file {path} is corrupt ({err}); delete it and re-extract") from err
     mu, logvar = encode_frames(model, ep["obs"], batch_size)
     return {"mu": mu.astype(np.float16), "logvar": logvar.astype(np.float16), "action": ep["action"],
-            "reward": np.asarray(reward, np.float32), "done": np.asarray(done, np.float32)}
+            "reward": np.asarray(reward, np.float32), "done": np.asarray(done, np.float32), **mask}
 
 
 def run(cfg: SeriesConfig) -> Series:
@@ -173,7 +175,9 @@ def run(cfg: SeriesConfig) -> Series:
                     action=np.concatenate([e["action"] for e in episodes]),
                     episode_lengths=np.array([len(e["mu"]) for e in episodes], np.int64),
                     reward=np.concatenate([e["reward"] for e in episodes]),
-                    done=np.concatenate([e["done"] for e in episodes]))
+                    done=np.concatenate([e["done"] for e in episodes]),
+                    # the mask where every episode has one (a game with invalid moves records it always)
+                    mask=np.concatenate([e["mask"] for e in episodes]) if all("mask" in e for e in episodes) else None)
     series.save(cfg.series_path)
     starts = series.episode_starts[:INITIAL_Z_EPISODES]
     write_initial_z(cfg.initial_z_path, series.mu[starts].astype(np.float32), series.logvar[starts].astype(np.float32))

@@ -24,7 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-STEPS = ("vae_train", "series", "rnn_train", "rnn_check", "fit_heads")
+STEPS = ("vae_train", "series", "rnn_train", "rnn_check", "fit_heads", "fit_mask")
 
 
 def _vae_train(config: ModuleType, doc: str, argv: list[str]) -> Any:
@@ -56,9 +56,15 @@ def _fit_heads(config: ModuleType, doc: str, argv: list[str]) -> Any:
     return fit_heads.script_main(doc, spec.rnn, spec.paths.path("rnn"), spec.paths.path("series"), argv)
 
 
+def _fit_mask(config: ModuleType, doc: str, argv: list[str]) -> Any:
+    from worldmodels.pipeline import fit_mask
+    spec = config.SPEC
+    return fit_mask.script_main(doc, spec.rnn, spec.paths.path("rnn"), spec.paths.path("series"), argv)
+
+
 _RUNNERS: dict[str, Callable[[ModuleType, str, list[str]], Any]] = {
     "vae_train": _vae_train, "series": _series, "rnn_train": _rnn_train, "rnn_check": _rnn_check,
-    "fit_heads": _fit_heads}
+    "fit_heads": _fit_heads, "fit_mask": _fit_mask}
 
 
 def run_step(step: str, script: str | Path, doc: str | None, argv: list[str] | None = None) -> None:

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Iterative training [paper sec. 5] of the dream-trained C, after bash dream.bash DISTRIBUTION:
+# each iteration records 200 real episodes played by the current C (a random valid move with
+# probability 0.1), adds them to M's data, trains M 10 more epochs on all of it, refits M's mask
+# head, evolves C again in the new dream starting from the current one, and scores it in the
+# real game on 20 selection episodes (seeds 1000..1019; the README's table uses seeds 0..99).
+#
+#   bash iterate.bash perfect_pack 3            # iterations 1..3 -> log/dream/perfect_pack/iter<i>/
+#   bash iterate.bash perfect_pack 3 -g 20      # options after the count go to train.py
+#
+# Re-running resumes: an iteration whose best.json exists is skipped.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PY="$HERE/../.venv/bin/python"
+[[ -x "$PY" ]] || PY=python
+if [[ $# -lt 2 || "$1" == -* ]]; then
+  echo "usage: bash iterate.bash DISTRIBUTION ITERATIONS [train.py options]" >&2
+  exit 2
+fi
+DIST="$1"
+N="$2"
+shift 2
+export BINPACKING_WORKDIR="${BINPACKING_WORKDIR:-$HERE/work/dream/$DIST}"
+W="$BINPACKING_WORKDIR"
+LOG="$W/log/dream/$DIST"
+PREV="$LOG/binpacking.cma.16.64.best.json"
+[[ -f "$PREV" ]] || { echo "error: $PREV not found: run bash dream.bash $DIST first" >&2; exit 2; }
+cd "$HERE"
+EPOCHS=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["epochs_done"])' "$W/tf_rnn/checkpoint.json")
+for ((I = 1; I <= N; I++)); do
+  OUT="$LOG/iter$I"
+  BEST="$OUT/binpacking.cma.16.64.best.json"
+  EPOCHS=$((EPOCHS + 10))
+  if [[ ! -f "$BEST" ]]; then
+    "$PY" extract.py --controller "$PREV" --explore 0.1 --vae trained/vae.npz --rnn "$W/tf_rnn/rnn.npz" \
+      --distribution "$DIST" --num_episodes 200 --worker $((100 + I)) --seed $((100 + I)) --no_progress
+    "$PY" series.py --vae trained/vae.npz
+    "$PY" rnn_train.py --epochs "$EPOCHS"
+    "$PY" fit_mask.py --held_out "$W/held/series/series.npz" --json "$W/tf_rnn/mask_report_iter$I.json"
+    mkdir -p "$OUT"
+    cp "$W/tf_rnn/rnn.npz" "$W/tf_rnn/mask.npz" "$OUT/"
+    "$PY" train.py --distribution "$DIST" --init_from "$PREV" --log_dir "$OUT" --rnn "$OUT/rnn.npz" "$@"
+  fi
+  echo "iteration $I: $BEST in the real game, seeds 1000..1019:"
+  "$PY" model.py binpacking norender "$BEST" 1000 --episodes 20 --distribution "$DIST" --vae trained/vae.npz \
+    --rnn "$OUT/rnn.npz" | tail -1
+  PREV="$BEST"
+done
