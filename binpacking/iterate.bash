@@ -24,22 +24,28 @@ export BINPACKING_WORKDIR="${BINPACKING_WORKDIR:-$HERE/work/dream/$DIST}"
 W="$BINPACKING_WORKDIR"
 LOG="$W/log/dream/$DIST"
 PREV="$LOG/binpacking.cma.16.64.best.json"
-[[ -f "$PREV" ]] || { echo "error: $PREV not found: run bash dream.bash $DIST first" >&2; exit 2; }
+[[ -f "$PREV" ]] || PREV="$LOG/binpacking.cma.16.64.json"  # a run stopped before its first evaluation: its mean
+[[ -f "$PREV" ]] || { echo "error: no controller in $LOG: run bash dream.bash $DIST first" >&2; exit 2; }
 cd "$HERE"
-EPOCHS=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["epochs_done"])' "$W/tf_rnn/checkpoint.json")
+FIRST=$(PYTHONPATH="$HERE/.." "$PY" -c 'import binpacking.config as c; print(c.RNN_EPOCHS)' 2>/dev/null || echo 20)  # dream.bash's M
 for ((I = 1; I <= N; I++)); do
   OUT="$LOG/iter$I"
   BEST="$OUT/binpacking.cma.16.64.best.json"
-  EPOCHS=$((EPOCHS + 10))
+  EPOCHS=$((FIRST + 10 * I))  # M: 10 more epochs over old + new episodes per iteration
   if [[ ! -f "$BEST" ]]; then
-    "$PY" extract.py --controller "$PREV" --explore 0.1 --vae trained/vae.npz --rnn "$W/tf_rnn/rnn.npz" \
-      --distribution "$DIST" --num_episodes 200 --worker $((100 + I)) --seed $((100 + I)) --no_progress
-    "$PY" series.py --vae trained/vae.npz
-    "$PY" rnn_train.py --epochs "$EPOCHS"
-    "$PY" fit_mask.py --held_out "$W/held/series/series.npz" --json "$W/tf_rnn/mask_report_iter$I.json"
-    mkdir -p "$OUT"
-    cp "$W/tf_rnn/rnn.npz" "$W/tf_rnn/mask.npz" "$OUT/"
-    "$PY" train.py --distribution "$DIST" --init_from "$PREV" --log_dir "$OUT" --rnn "$OUT/rnn.npz" "$@"
+    if [[ ! -f "$OUT/mask.npz" ]]; then  # this iteration's M and mask head, made once
+      "$PY" extract.py --controller "$PREV" --explore 0.1 --vae trained/vae.npz --rnn "$W/tf_rnn/rnn.npz" \
+        --distribution "$DIST" --num_episodes 200 --worker $((100 + I)) --seed $((100 + I)) --no_progress
+      "$PY" series.py --vae trained/vae.npz
+      "$PY" rnn_train.py --epochs "$EPOCHS"
+      "$PY" fit_mask.py --held_out "$W/held/series/series.npz" --json "$W/tf_rnn/mask_report_iter$I.json"
+      mkdir -p "$OUT"
+      cp "$W/tf_rnn/rnn.npz" "$OUT/"
+      cp "$W/tf_rnn/mask.npz" "$OUT/"
+    fi
+    # evaluate the mean every 5 generations, so that a short run writes its best.json
+    "$PY" train.py --distribution "$DIST" --init_from "$PREV" --log_dir "$OUT" --rnn "$OUT/rnn.npz" \
+      --eval_steps 5 "$@"
   fi
   echo "iteration $I: $BEST in the real game, seeds 1000..1019:"
   "$PY" model.py binpacking norender "$BEST" 1000 --episodes 20 --distribution "$DIST" --vae trained/vae.npz \

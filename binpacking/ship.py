@@ -1,21 +1,35 @@
-"""Pack this folder's finished run (tf_vae, tf_rnn, tf_initial_z and one controller per
-distribution, log/<distribution>/) into trained/, what model.py plays by default.
+"""Pack this folder's finished runs into trained/, what model.py plays by default.
 
-    python ship.py                                       # the three capacity-9 distributions
+    python ship.py                                       # V, M and the real-trained C of the three distributions
     python ship.py --distributions linear_waste          # only some of them
+    python ship.py --dream perfect_pack --run work/dream/perfect_pack/log/dream/perfect_pack/iter3
+        # a dream-trained C with its M (float16), M's mask head and initial z -> trained/dream/perfect_pack/
+
+A dream-trained agent plays with the shipped V (trained/vae.npz: dream.bash encodes with it):
+``python model.py binpacking norender trained/dream/D/binpacking.D.best.json --distribution D``.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
-from binpacking.config import SHIPPED_DISTRIBUTIONS, SPEC, TRAINED, shipped_prefix, train_log_prefix  # noqa: E402
-from worldmodels.fileio import cli_main  # noqa: E402
+from binpacking.config import (  # noqa: E402
+    SHIPPED_DISTRIBUTIONS,
+    SPEC,
+    TRAINED,
+    dream_files,
+    shipped_prefix,
+    train_log_prefix,
+)
+from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
+from worldmodels.mask_head import mask_path  # noqa: E402
+from worldmodels.mdnrnn import RNNWeights  # noqa: E402
 from worldmodels.pipeline.ship import ship_pipeline_run  # noqa: E402
 
 
@@ -23,9 +37,38 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--distributions", nargs="+", default=list(SHIPPED_DISTRIBUTIONS),
                         choices=SHIPPED_DISTRIBUTIONS)
+    parser.add_argument("--dream", choices=SHIPPED_DISTRIBUTIONS, default=None,
+                        help="ship a dream-trained C of this distribution (with --run) to trained/dream/")
+    parser.add_argument("--run", type=Path, default=None,
+                        help="with --dream: the run folder (its best.json, rnn.npz and mask.npz)")
     args = parser.parse_args(argv)
-    prefixes = {shipped_prefix(d): train_log_prefix(d) for d in args.distributions}
-    ship_pipeline_run(SPEC, prefixes, TRAINED)
+    if args.dream is None:
+        prefixes = {shipped_prefix(d): train_log_prefix(d) for d in args.distributions}
+        ship_pipeline_run(SPEC, prefixes, TRAINED)
+        return
+    if args.run is None:
+        raise WorldModelsError("--dream needs --run FOLDER (e.g. work/dream/perfect_pack/log/dream/perfect_pack/iter3)")
+    ship_dream(args.dream, args.run)
+
+
+def ship_dream(distribution: str, run: Path) -> None:
+    """best.json (+ hist, log), M as float16, its mask head and the dream's initial z -> trained/dream/<D>/."""
+    files = dream_files(distribution)
+    out = files.controller.parent
+    sources = {name: run / f"binpacking.cma.16.64.{name}" for name in ("best.json", "hist.json", "log.json")}
+    needed = [sources["best.json"], run / "rnn.npz", mask_path(run / "rnn.npz"), SPEC.paths.path("initial_z")]
+    for path in needed:
+        if not path.is_file():
+            raise WorldModelsError(f"{path} not found: finish the run (and BINPACKING_WORKDIR= its work folder)")
+    out.mkdir(parents=True, exist_ok=True)
+    RNNWeights.load(run / "rnn.npz", SPEC.rnn).save(files.rnn, SPEC.rnn, dtype="float16")
+    shutil.copyfile(mask_path(run / "rnn.npz"), mask_path(files.rnn))
+    shutil.copyfile(SPEC.paths.path("initial_z"), files.initial_z)
+    for name, src in sources.items():
+        if src.is_file():
+            shutil.copyfile(src, out / f"{shipped_prefix(distribution)}{name}")
+    for path in sorted(out.iterdir()):
+        print(f"shipped {path} ({path.stat().st_size / 1e6:.2f} MB)")
 
 
 if __name__ == "__main__":

@@ -185,8 +185,14 @@ def test_series_save_load_and_restart_flags(tmp_path):
     np.testing.assert_array_equal(back.action, action)
     np.testing.assert_array_equal(back.episode_lengths, lengths)
     np.testing.assert_array_equal(back.done, done)
-    assert back.reward is None
+    assert back.reward is None and back.mask is None
     np.testing.assert_array_equal(back.restart, s.restart)
+    # a game with invalid moves: each frame's valid actions ride along, bool
+    mask = rng.random((n, 3)) > 0.5
+    Series(mu=mu, logvar=logvar, action=action, episode_lengths=lengths, mask=mask).save(tmp_path / "m.npz")
+    back = Series.load(tmp_path / "m.npz")
+    assert back.mask is not None and back.mask.dtype == bool
+    np.testing.assert_array_equal(back.mask, mask)
 
 
 def test_series_errors(tmp_path):

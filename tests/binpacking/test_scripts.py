@@ -107,22 +107,30 @@ def test_the_keyboard_game_window_draws_and_takes_keys(monkeypatch):
 
 
 def test_the_fork_train_line_on_a_fresh_checkout_names_the_steps_and_a_line_that_trains(tmp_path):
-    """``python train.py`` as typed in binpacking/, before any V and M: one line naming the pipeline
-    steps and the line that evolves C on the shipped V and M; that line (shrunk: 2 candidates, 1
-    generation of 20-item episodes, in this process) trains."""
+    """``python train.py`` as typed in binpacking/ (the seed WorldModelsDreaming trains C in the
+    dream), before any M: one line naming the pipeline steps and the line that evolves C in the
+    shipped M's dream; that line (shrunk: 2 candidates, 1 generation of 20-item dreams, in this
+    process) trains. ``--real`` names the real environment's steps and its line, which trains too."""
     env = {**os.environ, "BINPACKING_WORKDIR": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    typed = subprocess.run([sys.executable, "train.py"], cwd=REPO / "binpacking", env=env, capture_output=True,
-                           text=True, timeout=300)
-    assert typed.returncode == 2 and typed.stderr.count("\n") == 1, typed.stderr
-    assert "run vae_train.py first (bash extract.bash, then bash gpu_jobs.bash)" in typed.stderr, typed.stderr
-    line = typed.stderr.split(": python ", 1)[1].strip()
-    assert line == "train.py --vae trained/vae.npz --rnn trained/rnn.npz", typed.stderr
     small = ["-n", "2", "-e", "1", "-g", "1", "--items", "20", "--num_procs", "1"]
-    result = subprocess.run([sys.executable, *line.split(), *small], cwd=REPO / "binpacking", env=env,
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "gen 1 " in result.stdout, result.stdout[-2000:]
-    assert any((tmp_path / "log" / "linear_waste").iterdir())
+    for extra, step, want, log in (
+            ([], "run rnn_train.py first (bash dream.bash linear_waste",
+             "train.py --rnn trained/dream/linear_waste/rnn.npz --initial_z trained/dream/linear_waste/initial_z.json "
+             "--distribution linear_waste", tmp_path / "log" / "dream" / "linear_waste"),
+            (["--real"], "run vae_train.py first (bash extract.bash, then bash gpu_jobs.bash)",
+             "train.py --real --vae trained/vae.npz --rnn trained/rnn.npz", tmp_path / "log" / "linear_waste")):
+        typed = subprocess.run([sys.executable, "train.py", *extra], cwd=REPO / "binpacking", env=env,
+                               capture_output=True, text=True, timeout=300)
+        assert typed.returncode == 2 and typed.stderr.count("\n") == 1, typed.stderr
+        assert step in typed.stderr, typed.stderr
+        line = typed.stderr.split(": python ", 1)[1].strip()
+        assert line == want, typed.stderr
+        result = subprocess.run([sys.executable, *line.split(), *small], cwd=REPO / "binpacking", env=env,
+                                capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "gen 1 " in result.stdout, result.stdout[-2000:]
+        assert any(log.iterdir())
+
 
 def test_baselines_table(tmp_path):
     result = run("baselines.py", "--episodes", "3", "--items", "60", "--markdown", workdir=tmp_path)

@@ -138,3 +138,42 @@ def test_doom_script_runs_from_repo_root_and_its_folder(tmp_path, cwd):
     assert [p.name for p in tmp_path.glob("*.npz")] == ["0_0_00000.npz"]
     bad = subprocess.run(cmd + ["--resolution", "1x1"], cwd=REPO / cwd, capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and bad.stderr.startswith("error: unknown Doom resolution"), bad.stderr
+
+
+def test_a_game_with_invalid_moves_records_each_frames_mask(tmp_path, monkeypatch):
+    """info["action_mask"] of the frame each action was taken on: extract.py's records carry it, and
+    series.py's series (the mask head's targets, worldmodels.pipeline.fit_mask)."""
+    from worldmodels.envs import binpacking
+    from worldmodels.pipeline import series as series_module
+    env = binpacking.make(distribution="bounded_waste", items=40)
+    seen: list[np.ndarray] = []
+    step, reset = env.step, env.reset
+
+    def reset_and_see(**kw):
+        obs, info = reset(**kw)
+        seen.append(info["action_mask"])
+        return obs, info
+
+    def step_and_see(action):
+        out = step(action)
+        seen.append(out[-1]["action_mask"])
+        return out
+
+    monkeypatch.setattr(env, "reset", reset_and_see)
+    monkeypatch.setattr(env, "step", step_and_see)
+    cfg = ExtractConfig(num_episodes=1, out_dir=tmp_path / "record", max_frames=40, progress=False)
+    run_extract(cfg, lambda: env, lambda rng: binpacking.ExtractionPolicy(lambda: env.bins.state, 9),
+                binpacking.action_to_env)
+    path = list_episodes(tmp_path / "record")[0]
+    with np.load(path) as ep:
+        mask, action = ep["mask"], ep["action"].argmax(axis=1)
+    assert mask.shape == (40, 9) and mask.dtype == bool
+    np.testing.assert_array_equal(mask, np.array(seen[:40]))  # the frame's own, not the next one's
+    assert mask[np.arange(40), action].all() and mask.sum(axis=1).max() > 1
+
+    class NoEncoder:  # series.py's per-episode step without a V: only the arrays that ride along matter
+        pass
+
+    monkeypatch.setattr(series_module, "encode_frames",
+                        lambda model, obs, batch: (np.zeros((len(obs), 2)), np.zeros((len(obs), 2))))
+    np.testing.assert_array_equal(series_module.encode_episode(NoEncoder(), path, 8)["mask"], mask)
