@@ -68,7 +68,7 @@ WORKDIR_VAR = {"carracing": "CARRACING_WORKDIR", "doomrnn": "DOOMRNN_WORKDIR", "
 SIGNAL_FAULTS = ("SIGINT", "SIGKILL")
 WORKER_FAULTS = ("worker_kill", "worker_stall")
 FAULTS = ("none", *SIGNAL_FAULTS, *WORKER_FAULTS)
-STEP_ORDER = ("extract", "vae_train", "series", "rnn_train", "train_real", "train_dream", "model_real",
+STEP_ORDER = ("extract", "vae_train", "series", "rnn_train", "fit_mask", "train_real", "train_dream", "model_real",
               "model_dream")
 QUICK = (("binpacking",), ("series", "train_real"), ("SIGKILL", "worker_kill"))
 """The test suite's subset. rnn_train is left out: a kill after its first epoch's checkpoint resumes to
@@ -151,10 +151,12 @@ def pipeline(env: str, work: Path) -> list[Step]:
     steps: list[Step] = []
     for script, *args in _miniature_steps(env, work):
         name = script.removesuffix(".py")
-        if name in ("extract", "vae_train", "series", "rnn_train"):
+        if name in ("extract", "vae_train", "series", "rnn_train", "fit_mask"):
             pass
         elif name == "train" and "--v_only" not in args:
-            name = "train_dream" if _is_dream(env, args) else "train_real"
+            # bin packing's train.py trains in the dream unless --real, as Doom's
+            dream = _is_dream(env, args) or (env == "binpacking" and "--real" not in args)
+            name = "train_dream" if dream else "train_real"
         elif name == "model" and "norender" in args and "render" not in args:
             name = "model_dream" if _is_dream(env, args) else "model_real"
         else:
