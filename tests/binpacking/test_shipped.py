@@ -42,3 +42,20 @@ def test_shipped_agent_dreams(tmp_path):
     assert last.startswith("seed 0 average_reward "), last
     run("dream_model.py", "--distribution", "bounded_waste", "--max_steps", "10", "--video", str(tmp_path / "d.gif"))
     assert (tmp_path / "d.gif").stat().st_size > 0
+
+
+@pytest.mark.parametrize("distribution", ["perfect_pack", "bounded_waste", "linear_waste"])
+def test_shipped_dream_trained_agent_plays_in_the_game_and_in_its_dream(distribution):
+    """trained/dream/<D>/: a C evolved in its own M's dream (README.md, "C in the dream"); model.py
+    finds its M, mask head and initial z beside it and the shipped V in trained/."""
+    from binpacking.config import dream_files
+    files = dream_files(distribution)
+    for path in (files.controller, files.rnn, files.initial_z, files.rnn.with_name("mask.npz"), files.vae):
+        assert path.is_file(), path
+    controller = str(files.controller.relative_to(REPO / "binpacking"))
+    real = run("model.py", "binpacking", "norender", controller, "--distribution", distribution, "--episodes", "2",
+               "--items", "100")
+    dream = run("model.py", "binpackingrnn", "norender", controller, "--episodes", "2", "--max_steps", "100")
+    for last in (real, dream):
+        assert last.startswith("seed 0 average_reward "), last
+    assert float(real.split()[3]) <= 0.0  # a real total is minus the waste
