@@ -22,7 +22,8 @@ MPIEXEC = Path(sys.executable).parent / "mpiexec"
 SMALL = ["-n", "5", "-e", "2", "-g", "2", "--eval_steps", "2"]
 RUNS = {
     "doomrnn": (["--rnn", "trained/rnn.npz", "--initial_z", "trained/initial_z.json"], "doomrnn.cma.2.5"),
-    "binpacking": (["--vae", "trained/vae.npz", "--rnn", "trained/rnn.npz", "--items", "40"], "binpacking.cma.2.5"),
+    "binpacking": (["--real", "--vae", "trained/vae.npz", "--rnn", "trained/rnn.npz", "--items", "40"],
+                   "binpacking.cma.2.5"),
 }
 
 
