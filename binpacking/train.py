@@ -66,10 +66,8 @@ DREAM_DEFAULTS = replace(
 DEFAULTS = DREAM_DEFAULTS
 
 
-def main(argv: list[str] | None = None) -> None:
-    argv = sys.argv[1:] if argv is None else argv
-    real_run = "--real" in argv
-    defaults = REAL_DEFAULTS if real_run else DREAM_DEFAULTS
+def build_train_parser(defaults: TrainConfig):
+    """train.py's options over estool's, with ``defaults`` (the dream's or the real environment's)."""
     parser = build_parser(defaults, description=__doc__.splitlines()[0])
     parser.add_argument("--real", action="store_true",
                         help="train in the real environment (default: in M's dream)")
@@ -86,7 +84,15 @@ def main(argv: list[str] | None = None) -> None:
     add_encoder_argument(real)
     real.add_argument("--vae", type=Path, default=SPEC.paths.path("vae"))
     parser.set_defaults(log_dir=None)  # log/<distribution>/ or log/dream/<distribution>/
-    ns = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    ns = build_train_parser(DREAM_DEFAULTS).parse_args(argv)
+    defaults = REAL_DEFAULTS if ns.real else DREAM_DEFAULTS
+    if ns.real:  # parsed again with the real environment's defaults (however --real was spelled: --rea too)
+        ns = build_train_parser(defaults).parse_args(argv)
     prefix = train_log_prefix if ns.real else dream_log_prefix
     ns.log_dir = ns.log_dir or str(prefix(ns.distribution).parent)
     cfg = config_from_args(ns, defaults)
