@@ -39,9 +39,12 @@ SPEC = EnvSpec(
         input_size=Z_SIZE + HIDDEN,   # [z, h]: 32 + 256 = 288 [orig carracing/model.py MODE_ZH]
         output_size=ACTIONS, use_bias=True,   # 3 + 288 x 3 = 867 params [orig]
         action="carracing", features="zh"),   # tanh -> [steer, gas, brake], also for M
-    # The dream is only watched for CarRacing (C trains in the real game): no reward, episodes
-    # of 1200 frames, temperature 0.7 [orig carracing/dream_env.py].
-    dream=DreamConfig(temperature=0.7, max_steps=1200, reward_per_step=0.0),
+    # The dream C is trained and scored in (train.py --dream, model.py carracingrnn; the paper
+    # trained CarRacing's C in the real game only): the real game's 1000-frame episodes, tau 1.0
+    # (M's own distribution; --temperature), the reward and ends of the heads fit_heads.py gives M
+    # (rnn_heads.npz), leaving the playfield scored -100 as in the game [gymnasium car_racing.py].
+    # An M without heads dreams no reward and no ends. dream_model.py watches WATCH_DREAM.
+    dream=DreamConfig(temperature=1.0, max_steps=1000, reward_per_step=0.0, done_reward=-100.0),
     paths=Paths(root=WORKDIR),
 )
 
@@ -58,6 +61,9 @@ BACKEND = "fast"
 ~3x faster again but with other tracks per seed, so for extract.py and train.py only: model.py and
 drive_stats.py accept it with a warning that its scores are not comparable to the reported ones."""
 EPISODE_STEPS = 1000   # [orig carracing/extract.py MAX_FRAMES; model.py max_episode_length]
+
+WATCH_DREAM = replace(SPEC.dream, temperature=0.7, max_steps=1200)
+"""The dream dream_model.py shows: tau 0.7, 1200 frames [orig carracing/dream_env.py]."""
 
 # Budgets. V: the original ran 10 epochs over all ~10M frames on a GPU [orig vae_train.py]; on
 # a CPU we default to 3 epochs of a random 100k-frame subset each, like doomrnn (README.md).

@@ -6,7 +6,10 @@
     python dream_model.py log/carracing.cma.16.64.best.json   # the original's line: your run, else the shipped C
 
 Each frame is V's decoding of the z that M samples at temperature tau (0.7 [orig carracing/
-dream_env.py]) given C's action; the dream has no reward and ends after 1200 frames [orig].
+dream_env.py]) given C's action; the dream ends after 1200 frames [orig] (config.WATCH_DREAM). An M
+with reward and done heads (``--rnn tf_rnn/rnn_heads.npz``, fit_heads.py) also dreams the reward
+and the crash that ends the episode (-100), as train.py --dream scores C; without heads there is
+no reward. To score C over many dream episodes: python model.py carracingrnn norender ...
 Defaults are the shipped agent in trained/ (README.md); a 99-parameter controller is the V-only
 ablation's (C sees z alone), as in model.py.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +30,7 @@ from worldmodels.threads import one_thread_per_process  # noqa: E402  (before nu
 
 one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
 
-from carracing.config import SHIPPED, SPEC, spec_for_controller  # noqa: E402
+from carracing.config import SHIPPED, SPEC, WATCH_DREAM, spec_for_controller  # noqa: E402
 from worldmodels import original  # noqa: E402
 from worldmodels.config import EnvSpec  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
@@ -58,15 +62,17 @@ def play_window(args: argparse.Namespace, spec: EnvSpec) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    evaluate.add_dream_model_arguments(parser, SHIPPED, SPEC)
+    evaluate.add_dream_model_arguments(parser, SHIPPED, replace(SPEC, dream=WATCH_DREAM))
     parser.add_argument("--keyboard", action="store_true", help="drive the dream yourself (needs a display)")
     args = original.parse_play_args(parser, argv)
     args.controller = original.stand_in(args.controller, SHIPPED.controller)
-    evaluate.dream_config(SPEC, args)  # a bad --temperature or --max_steps: one line, before anything else
+    watch = replace(SPEC, dream=WATCH_DREAM)
+    evaluate.dream_config(watch, args)  # a bad --temperature or --max_steps: one line, before anything else
     if args.keyboard and (args.video is not None or not has_display()):
         raise WorldModelsError("--keyboard needs a display ($DISPLAY is not set) and no --video; to watch C "
                                "in the dream headless instead: python dream_model.py --video dream.mp4")
-    spec = SPEC if args.keyboard else spec_for_controller(args.controller)  # V-only ablation: 99 params
+    spec = replace(SPEC if args.keyboard else spec_for_controller(args.controller),  # V-only ablation: 99 params
+                   dream=WATCH_DREAM)
     if args.video is None and has_display():
         play_window(args, spec)
         return

@@ -7,6 +7,8 @@
         --vae vae.json --rnn rnn.json                         # the original's published agent
     python model.py carracing norender log/carracing_z.cma.1.32.best.json  # a V-only C (99 params)
     python model.py norender log/carracing.cma.16.64.best.json   # as the original's README typed it
+    python model.py carracingrnn norender log/carracing_dream.cma.16.64.best.json \
+        --rnn tf_rnn/rnn_heads.npz                            # C in M's dream (train.py --dream's score)
 
 Ends with ``seed S average_reward X stdev Y`` [orig model.py]; episode k uses seed S + k. The
 defaults play the agent shipped in trained/ (V, M and C trained by this project's scripts;
@@ -40,6 +42,7 @@ from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.pipeline import evaluate  # noqa: E402
 
 REAL = ("carracing",)  # [orig model.py's environment name]
+DREAM = ("carracingrnn",)  # M's dream (config.SPEC.dream), named as doomrnn's [orig]
 
 
 def make_env(render_mode: str | None = None, backend: str = BACKEND):
@@ -49,9 +52,9 @@ def make_env(render_mode: str | None = None, backend: str = BACKEND):
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    evaluate.add_arguments(parser, SHIPPED, REAL, ())
+    evaluate.add_arguments(parser, SHIPPED, REAL, DREAM)
     add_backend_argument(parser, BACKEND)
-    args = original.parse_play_args(parser, original.with_default_where(argv, REAL, REAL[0]))
+    args = original.parse_play_args(parser, original.with_default_where(argv, REAL + DREAM, REAL[0]))
     args.controller = original.stand_in(args.controller, SHIPPED.controller)
     warn_if_scores_not_comparable(args.backend)
     spec = spec_for_controller(args.controller)  # a 99-parameter C is the V-only ablation's

@@ -104,6 +104,29 @@ def test_reward_head_gives_the_reward():
     np.testing.assert_allclose(rewards, 7 * 0.25, rtol=1e-6)
 
 
+def test_done_reward_replaces_the_reward_heads_on_the_ending_step():
+    """CarRacing: the reward head pays the ordinary steps, the step the done head ends scores the
+    game's -100 (leaving the playfield) in its place; the cap's last step keeps the head's reward."""
+    cfg = RNNConfig(z_size=Z, action_size=1, hidden_units=H, done_head=True, reward_head=True)
+    c_cfg = ControllerConfig(input_size=Z + H, output_size=1, use_bias=False, action="tanh", features="zh")
+    mu, logvar = initial_z()
+    seeds = np.arange(4).reshape(2, 2)
+    ends_at_once = random_rnn(cfg, seed=9, done_bias=50.0, reward=0.25)
+    rewards, steps = dream_rollouts(ends_at_once, c_cfg, _params(2, c_cfg), mu, logvar,
+                                    DreamConfig(max_steps=7, done_reward=-100.0), seeds)
+    np.testing.assert_array_equal(steps, 1)
+    np.testing.assert_allclose(rewards, -100.0)
+    rewards, _ = dream_rollouts(ends_at_once, c_cfg, _params(2, c_cfg), mu, logvar, DreamConfig(max_steps=7), seeds)
+    np.testing.assert_allclose(rewards, 0.25, rtol=1e-6)  # None: the head's reward on that step too
+    never_ends = random_rnn(cfg, seed=9, done_bias=-50.0, reward=0.25)
+    rewards, steps = dream_rollouts(never_ends, c_cfg, _params(2, c_cfg), mu, logvar,
+                                    DreamConfig(max_steps=7, done_reward=-100.0), seeds)
+    np.testing.assert_array_equal(steps, 7)
+    np.testing.assert_allclose(rewards, 7 * 0.25, rtol=1e-6)
+    with pytest.raises(Exception, match="done_reward"):
+        DreamConfig(done_reward=float("nan"))
+
+
 # ----------------------------------------------------------------------------------------------
 # candidate-specific lengths: M's done logit depends on the action C feeds it
 

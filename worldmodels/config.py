@@ -145,6 +145,11 @@ class DreamConfig:
     no_valid_action_reward: float = 0.0
     """With ``action_mask``: the reward of a step on which the mask head allows no action at all; the
     episode ends there, as an invalid move ends the real game when it is not masked."""
+    done_reward: float | None = None
+    """The reward of a step on which M's done head ends the episode, in place of the reward head's:
+    the game's terminal reward that the head flags (CarRacing: -100 for leaving the playfield
+    [gymnasium car_racing.py]; fit_heads.py fits the reward head on the other steps). None: the
+    reward head's (or ``reward_per_step``) on that step too."""
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.temperature) and self.temperature > 0):
@@ -155,6 +160,8 @@ class DreamConfig:
             _refuse(f"the dream's reward_per_step must be finite, got {self.reward_per_step}")
         if not math.isfinite(self.no_valid_action_reward):
             _refuse(f"the dream's no_valid_action_reward must be finite, got {self.no_valid_action_reward}")
+        if self.done_reward is not None and not math.isfinite(self.done_reward):
+            _refuse(f"the dream's done_reward must be finite or None, got {self.done_reward}")
 
 
 @dataclass(frozen=True)

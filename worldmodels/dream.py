@@ -4,7 +4,8 @@ One ``VectorDream.step`` advances every live rollout by one step; finished rollo
 out and cost nothing. Episodes start from a random entry of initial_z [orig doomrnn.py]; the
 next z is sampled from M's mixture at temperature tau; an episode ends when the done head's
 logit is > 0 [design] (unless ``DreamConfig.use_done_head`` is off) or at the step cap. Reward:
-M's reward head when it has one, else a constant per step survived (Doom: +1 [paper sec. 4.2]).
+M's reward head when it has one, else a constant per step survived (Doom: +1 [paper sec. 4.2]);
+on the step the done head ends, ``DreamConfig.done_reward`` when set (CarRacing's -100).
 A game with invalid moves dreams with M's mask head (``worldmodels.mask_head``): C plays the best
 action the head allows on the dreamed frame; a frame on which it allows none ends the episode with
 ``DreamConfig.no_valid_action_reward``.
@@ -31,7 +32,7 @@ from worldmodels.config import ARGMAX, ControllerConfig, DreamConfig, EnvSpec
 from worldmodels.controller import Controller, features
 from worldmodels.fileio import WorldModelsError
 from worldmodels.mask_head import MaskHead, mask_path
-from worldmodels.mdnrnn import MixtureDraws, NumpyMDNRNN, RNNWeights, sigmoid
+from worldmodels.mdnrnn import MixtureDraws, NumpyMDNRNN, RNNWeights, heads_config, sigmoid
 
 DREAM_NOISE_STREAM = 2
 """A dream episode of seed s draws with ``np.random.default_rng([s, DREAM_NOISE_STREAM])`` (the real
@@ -126,10 +127,13 @@ class VectorDream:
         z_next, done_logit, reward = self.rnn.sample_next(h, self.cfg.temperature, draws)
         steps = self.steps[pick] + 1
         done = steps >= self.cfg.max_steps
-        if done_logit is not None and self.cfg.use_done_head:
-            done |= done_logit > 0.0
         if reward is None:
             reward = np.full(len(rows), self.cfg.reward_per_step)
+        if done_logit is not None and self.cfg.use_done_head:
+            ended = done_logit > 0.0
+            done |= ended
+            if self.cfg.done_reward is not None:  # the game's terminal reward (CarRacing's -100)
+                reward = np.where(ended, self.cfg.done_reward, reward)
         if everyone:
             self.h, self.c, self.z = h, c, z_next
         else:
@@ -273,7 +277,8 @@ def build_dream_env(rnn: NumpyMDNRNN | str | Path | None = None,
     if not isinstance(rnn, NumpyMDNRNN):
         if spec is None:
             raise WorldModelsError(f"WorldModels/Dream-v0: rnn={str(rnn)!r} is a weights file: give spec= too")
-        rnn = NumpyMDNRNN(RNNWeights.load(rnn, spec.rnn), spec.rnn)
+        rnn_cfg = heads_config(spec.rnn, rnn)
+        rnn = NumpyMDNRNN(RNNWeights.load(rnn, rnn_cfg), rnn_cfg)
     if isinstance(initial_z, (str, Path)):
         from worldmodels.formats import read_initial_z
         mu, logvar = read_initial_z(initial_z, rnn.cfg.z_size)

@@ -17,7 +17,7 @@ from worldmodels.config import DreamConfig, EnvSpec, RNNConfig
 from worldmodels.dream import dream_rollouts
 from worldmodels.formats import read_initial_z
 from worldmodels.mask_head import MaskHead, mask_path
-from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights
+from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights, heads_config
 from worldmodels.onnx_encoder import DEFAULT_ENCODER
 from worldmodels.rollout import Agent, VectorGame, real_rollouts, vector_rollouts
 from worldmodels.vae import NumpyVAE, load_weights
@@ -31,7 +31,8 @@ def load_mask_head(dream: DreamConfig, rnn_path: Path, rnn_cfg: RNNConfig) -> Ma
 def load_agent(spec: EnvSpec, vae_path: Path, rnn_path: Path, action_mask=None,
                encoder: str = DEFAULT_ENCODER) -> Agent:
     vae = NumpyVAE(load_weights(vae_path, spec.vae), spec.vae, cache_entries=spec.encode_cache, encoder=encoder)
-    rnn = NumpyMDNRNN(RNNWeights.load(rnn_path, spec.rnn), spec.rnn)
+    rnn_cfg = heads_config(spec.rnn, rnn_path)  # an M given reward and done heads by fit_heads.py
+    rnn = NumpyMDNRNN(RNNWeights.load(rnn_path, rnn_cfg), rnn_cfg)
     return Agent(vae=vae, rnn=rnn, controller_cfg=spec.controller, action_mask=action_mask)
 
 
@@ -41,7 +42,8 @@ class DreamEvaluator:
     def __init__(self, spec: EnvSpec, rnn_path: Path, initial_z_path: Path, dream: DreamConfig | None = None):
         self.spec = spec
         self.dream_cfg = dream or spec.dream
-        self.rnn = NumpyMDNRNN(RNNWeights.load(rnn_path, spec.rnn), spec.rnn)
+        rnn_cfg = heads_config(spec.rnn, rnn_path)  # the reward and done heads fit_heads.py gave M
+        self.rnn = NumpyMDNRNN(RNNWeights.load(rnn_path, rnn_cfg), rnn_cfg)
         self.initial_mu, self.initial_logvar = read_initial_z(initial_z_path, spec.rnn.z_size)
         self.mask_head = load_mask_head(self.dream_cfg, rnn_path, spec.rnn)
 

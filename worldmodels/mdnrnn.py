@@ -11,7 +11,7 @@ layout (one [in+H, 4H] kernel, gates i, j, f, o, forget bias +1 at run time) is 
 from __future__ import annotations
 
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -76,6 +76,25 @@ class RNNWeights:
             raise WorldModelsError(f"RNN weights {path} are corrupt ({err}); re-run {step_hint}") from err
         weights.check(cfg, source=f"RNN weights {path}")
         return weights
+
+
+def heads_config(cfg: RNNConfig, path: str | Path) -> RNNConfig:
+    """``cfg`` with the reward and done heads set when the M weights at ``path`` (``.npz``) have
+    them (output width z x 3K + 2), as ``worldmodels.pipeline.fit_heads`` writes them after M was
+    trained on z alone. Anything else returns ``cfg`` unchanged, for ``RNNWeights.load`` to report.
+    Every loader of an M calls it, so an M with fitted heads plays, dreams and trains like its plain self."""
+    path = Path(path)
+    if path.suffix != ".npz" or not path.is_file():
+        return cfg
+    try:
+        with np.load(path) as data:
+            outputs = int(data["output_b"].shape[0])
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
+        return cfg
+    plain = replace(cfg, done_head=False, reward_head=False)
+    if outputs == plain.output_size + 2:
+        return replace(cfg, done_head=True, reward_head=True)
+    return cfg
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,6 @@ from worldmodels.pipeline import evaluate
 
 @pytest.fixture
 def setup(tmp_path):
-    from dataclasses import replace
-
     from carracing.config import SPEC
     spec = replace(SPEC, paths=Paths(root=tmp_path / "work"))
     trained = tmp_path / "trained"
@@ -64,7 +63,8 @@ def test_model_files_follow_the_controller(setup, tmp_path, dream):
 
 @pytest.mark.parametrize("dream", [False, True])
 def test_dream_config_applies_only_the_options_given(setup, dream):
-    spec, shipped = setup  # CarRacing's dream: tau 0.7, 1200 steps
+    spec, shipped = setup
+    spec = replace(spec, dream=DreamConfig(0.7, 1200, 0.0))  # CarRacing's watched dream [orig dream_env.py]
     head = [] if dream else ["dream", "norender"]
     assert evaluate.dream_config(spec, parsed(head, shipped, spec, dream)) == spec.dream
     assert evaluate.dream_config(spec, parsed(head + ["--temperature", "1.3"], shipped, spec, dream)) == DreamConfig(

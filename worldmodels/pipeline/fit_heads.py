@@ -40,7 +40,7 @@ from estool.arguments import SEED, float_in, int_in
 from worldmodels.config import RNNConfig
 from worldmodels.data import Series
 from worldmodels.fileio import WorldModelsError, atomic_write_json
-from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights
+from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights, heads_config
 
 logger = logging.getLogger(__name__)
 
@@ -54,24 +54,6 @@ fit finite when a handful of ends are separable from the other steps."""
 WINDOW = 20
 """Steps summed for the windowed reward R^2 (CarRacing's per-step reward is spiky: -0.1 a frame,
 about +3 on a new tile)."""
-
-
-def heads_config(cfg: RNNConfig, path: str | Path) -> RNNConfig:
-    """``cfg`` with the reward and done heads set when the M weights at ``path`` (``.npz``) have
-    them (output width z x 3K + 2), as ``write_heads`` writes them. Anything else returns ``cfg``
-    unchanged, for ``RNNWeights.load`` to report."""
-    path = Path(path)
-    if path.suffix != ".npz" or not path.is_file():
-        return cfg
-    try:
-        with np.load(path) as data:
-            outputs = int(data["output_b"].shape[0])
-    except (OSError, ValueError, EOFError, KeyError):
-        return cfg
-    plain = replace(cfg, done_head=False, reward_head=False)
-    if outputs == plain.output_size + 2:
-        return replace(cfg, done_head=True, reward_head=True)
-    return cfg
 
 
 def hidden_after(rnn: NumpyMDNRNN, z: np.ndarray, action: np.ndarray, starts: np.ndarray, lengths: np.ndarray,
