@@ -102,6 +102,41 @@ def plot_history(
     return out
 
 
+def plot_dream_vs_real(table_path: PathLike, out_png: PathLike, title: str | None = None) -> Path:
+    """Dream score and real score of a dream-trained C's mean per generation (mean line, +- std
+    band), from ``worldmodels.pipeline.dream_vs_real``'s table, with the population's mean fitness in
+    the dream from the run's hist.json beside it when present. Writes ``out_png`` atomically."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from worldmodels.pipeline.dream_vs_real import TABLE_SUFFIX, read_table
+    rows = read_table(table_path)
+    if not rows:
+        raise WorldModelsError(f"{table_path} has no rows to plot (or does not exist): run dream_vs_real.py first")
+    t = np.array(rows, dtype=np.float64)
+    fig = Figure(figsize=(8, 5), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    hist = Path(str(table_path).removesuffix(TABLE_SUFFIX) + "hist.json")
+    if hist.is_file():
+        h = load_history(hist)
+        ax.plot(h["generation"], h["avg"], color="0.6", linewidth=0.8, label="population mean fitness (dream)")
+    for col, name, color in ((1, "dream", "C0"), (3, "real game", "C3")):
+        ax.fill_between(t[:, 0], t[:, col] - t[:, col + 1], t[:, col] + t[:, col + 1], color=color, alpha=0.15,
+                        linewidth=0)
+        ax.plot(t[:, 0], t[:, col], "o-", color=color, markersize=3, label=f"C's mean in the {name} (+- std)")
+    ax.set_xlabel("generation (trained in the dream)")
+    ax.set_ylabel(f"mean episode reward ({int(t[-1, 5])} episodes, the same seeds in both)")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    fig.suptitle(title or Path(table_path).name)
+    fig.tight_layout()
+    out = Path(out_png)
+    with atomic_path(out, suffix=".png") as tmp:
+        fig.savefig(tmp, format="png")
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(description="Plot ES training progress from hist.json files.")
     p.add_argument("hist", nargs="+", help="one or more <prefix>hist.json files")

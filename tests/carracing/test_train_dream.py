@@ -56,6 +56,25 @@ def test_train_dream_evolves_c_in_the_dream_and_model_py_scores_it(tmp_path):
         assert int(ln[7]) == 40 and abs(float(ln[5]) - 40 * 0.5) < 2.0, ln
 
 
+    # the mean of generation 2 in the dream and in the real game, once; a plot of the table
+    table = tmp_path / "log/carracing_dream.cma.2.4.dream_vs_real.json"
+    args = ("log/carracing_dream.cma.2.4.", "--episodes", "2", "--procs", "1", "--max_steps", "25", "--vae",
+            str(tmp_path / "tf_vae/vae.npz"), "--plot", str(tmp_path / "dvr.png"))
+    scored = run("dream_vs_real.py", *args, workdir=tmp_path)
+    assert scored.returncode == 0, scored.stderr[-3000:]
+    rows = json.loads(table.read_text())
+    assert len(rows) == 1 and rows[0][0] == 2 and rows[0][5] == 2
+    assert abs(rows[0][1] - 25 * 0.5) < 2.0   # the dream's reward, as model.py carracingrnn scores it
+    assert (tmp_path / "dvr.png").stat().st_size > 1000
+    again = run("dream_vs_real.py", *args, workdir=tmp_path)
+    assert again.returncode == 0 and json.loads(table.read_text()) == rows  # generation 2 is not played twice
+
+
+def test_dream_vs_real_refuses_what_is_not_a_run(tmp_path):
+    line = one_error_line(run("dream_vs_real.py", "log/nothing.", workdir=tmp_path))
+    assert "not found" in line and "log/nothing.hist.json" in line
+
+
 def test_train_dream_needs_heads(tmp_path):
     from carracing.config import SPEC
     save_rnn(tmp_path / "plain.npz", SPEC)

@@ -1,0 +1,78 @@
+"""How a C trained in M's dream does in the dream and in the real game, generation by generation.
+
+A run of ``train.py --dream`` keeps its current mean in ``<prefix>json`` and one ``<prefix>hist.json``
+row per finished generation. ``record`` scores that mean on the same seeds in the dream and in the
+real game and appends ``[generation, dream mean, dream std, real mean, real std, episodes]`` to
+``<prefix>dream_vs_real.json`` (a generation already there is skipped, so a loop of ``train.py -g G``
+and this step resumes where it stopped); ``worldmodels.plots.plot_dream_vs_real`` draws the table.
+The gap between the two curves is how far C exploits M [paper sec. 4.5: the dream's "cheating"].
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from estool.logs import load_params
+from worldmodels.fileio import WorldModelsError, atomic_write_json, read_json
+from worldmodels.parallel import Evaluator, evaluate_in_processes
+
+logger = logging.getLogger(__name__)
+
+TABLE_SUFFIX = "dream_vs_real.json"
+COLUMNS = ("generation", "dream_mean", "dream_std", "real_mean", "real_std", "episodes")
+
+
+def table_path(prefix: str | Path) -> Path:
+    return Path(f"{prefix}{TABLE_SUFFIX}")
+
+
+def run_generation(prefix: str | Path) -> int:
+    """Finished generations of the run at ``prefix`` (rows of its hist.json)."""
+    hist = Path(f"{prefix}hist.json")
+    rows = read_json(hist, "training history")  # missing or corrupt: one line naming train.py's file
+    if not isinstance(rows, list):
+        raise WorldModelsError(f"{hist} is not a list of generations; is {prefix} a train.py log prefix?")
+    return len(rows)
+
+
+def read_table(path: str | os.PathLike) -> list[list[float]]:
+    """The rows so far ([] when the file does not exist yet)."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    rows = read_json(path, "dream-vs-real table")
+    if not isinstance(rows, list) or not all(isinstance(r, list) and len(r) == len(COLUMNS) for r in rows):
+        raise WorldModelsError(f"{path} is not a table of rows {list(COLUMNS)}: move it aside and re-run")
+    return rows
+
+
+def record(prefix: str | Path, num_params: int, make_dream: Callable[[], Evaluator],
+           make_real: Callable[[], Evaluator], episodes: int, seed: int, procs: int) -> list[Any] | None:
+    """Score the run's current mean on ``episodes`` episodes (seeds seed..seed+episodes-1) in the
+    dream and in the real game and append the row; None (nothing played) when the run's generation
+    already has one."""
+    if episodes < 1:
+        raise WorldModelsError(f"--episodes must be >= 1, got {episodes}")
+    generation = run_generation(prefix)
+    if generation == 0:
+        raise WorldModelsError(f"the run {prefix} has no finished generation yet: run train.py --dream -g 1 first")
+    out = table_path(prefix)
+    rows = read_table(out)
+    if any(int(r[0]) == generation for r in rows):
+        logger.info("generation %d is already in %s", generation, out)
+        return None
+    params = load_params(Path(f"{prefix}json"), num_params)[None]
+    seeds = (seed + np.arange(episodes, dtype=np.int64))[None]
+    dream, _ = evaluate_in_processes(make_dream, params, seeds, 0, procs)
+    real, _ = evaluate_in_processes(make_real, params, seeds, 0, procs)
+    row = [generation, float(dream.mean()), float(dream.std()), float(real.mean()), float(real.std()), episodes]
+    atomic_write_json(out, sorted(rows + [row], key=lambda r: r[0]))
+    print(f"generation {generation}: dream {row[1]:.2f} +- {row[2]:.2f}, real {row[3]:.2f} +- {row[4]:.2f} "
+          f"({episodes} episodes, seeds {seed}..{seed + episodes - 1}) -> {out}", flush=True)
+    return row
