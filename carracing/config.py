@@ -54,6 +54,13 @@ V_ONLY_SPEC = replace(SPEC, name="carracing_z",
 sees z alone, 3 x 32 + 3 = 99 params. ``train.py --v_only`` logs it as log/carracing_z.*; model.py
 recognises its controller files by their 99 parameters."""
 
+HIDDEN_LAYER = 40  # [paper tab. 1: "V model with hidden layer"; orig carracing/model.py hidden_size 40]
+V_HIDDEN_SPEC = replace(V_ONLY_SPEC, name="carracing_z_hidden",
+                        controller=replace(V_ONLY_SPEC.controller, hidden_units=HIDDEN_LAYER))
+"""The paper's ablation "V model with hidden layer" (788 +- 141 [paper tab. 1]): C sees z through a
+tanh layer of 40 units, (32 + 1) x 40 + (40 + 1) x 3 = 1,443 params. ``train.py --v_hidden`` logs
+it as log/carracing_z_hidden.*; model.py recognises its controller files by their 1,443 parameters."""
+
 BACKEND = "fast"
 """The CarRacing every script plays unless told otherwise (--backend, worldmodels/envs/carracing.py):
 "fast" is FastCarRacing (bit-identical frames, rewards and ends to gymnasium's; 2-4x faster);
@@ -88,7 +95,8 @@ trained/ (README.md says how they were made)."""
 
 
 def spec_for_controller(path: Path) -> EnvSpec:
-    """V_ONLY_SPEC for a 99-parameter controller file, else SPEC (whose loader then checks the
-    count and says what is wrong)."""
+    """V_ONLY_SPEC for a 99-parameter controller file, V_HIDDEN_SPEC for a 1,443-parameter one, else
+    SPEC (whose loader then checks the count and says what is wrong)."""
     from worldmodels.formats import controller_size
-    return V_ONLY_SPEC if controller_size(path) == V_ONLY_SPEC.controller.num_params else SPEC
+    size = controller_size(path)
+    return next((spec for spec in (V_ONLY_SPEC, V_HIDDEN_SPEC) if spec.controller.num_params == size), SPEC)

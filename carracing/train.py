@@ -6,6 +6,7 @@
     python train.py -n 4 -e 2 -g 2 --max_steps 50          # a quick try
     python train.py --v_only -n 32 -e 1 --common_seeds     # the paper's V-only ablation (C sees z)
     python train.py --init_from trained/v_only/carracing_z.best.json   # start from the V-only C
+    python train.py --v_hidden -n 32 -e 1 --common_seeds   # the paper's "V model with hidden layer" (40 tanh)
     python train.py --dream -g 200         # in M's dream: reward and ends from M's heads (fit_heads.py)
 
 Each candidate C (867 params) drives V + M + C in ``-e`` real CarRacing episodes of up to 1000
@@ -40,7 +41,7 @@ one_thread_per_process()  # the MPI processes already fill the cores
 
 import numpy as np  # noqa: E402
 
-from carracing.config import BACKEND, EPISODE_STEPS, SPEC, V_ONLY_SPEC  # noqa: E402
+from carracing.config import BACKEND, EPISODE_STEPS, SPEC, V_HIDDEN_SPEC, V_ONLY_SPEC  # noqa: E402
 from estool.train import TrainConfig, build_parser, config_from_args, launch  # noqa: E402
 from worldmodels.config import EnvSpec, RolloutConfig  # noqa: E402
 from worldmodels.envs.carracing import add_backend_argument  # noqa: E402
@@ -62,8 +63,12 @@ def main(argv: list[str] | None = None) -> None:
     add_options(game, RolloutConfig(), ("num_envs", "max_steps"))  # --max_steps 0: EPISODE_STEPS = 1000 [orig]
     add_encoder_argument(game)
     add_backend_argument(game, BACKEND)
-    game.add_argument("--v_only", action="store_true",
-                      help="the paper's ablation: C sees z alone (99 params); logs log/carracing_z.*")
+    ablation = game.add_mutually_exclusive_group()
+    ablation.add_argument("--v_hidden", action="store_true",
+                          help="the paper's ablation: C sees z through a 40-unit tanh layer (1,443 params); logs "
+                               "log/carracing_z_hidden.*")
+    ablation.add_argument("--v_only", action="store_true",
+                          help="the paper's ablation: C sees z alone (99 params); logs log/carracing_z.*")
     dream = parser.add_argument_group("dream (instead of the real game)")
     dream.add_argument("--dream", action="store_true", help="evaluate candidates in M's dream, not the game")
     add_options(dream, SPEC.dream, ("temperature",))
@@ -71,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
                        help="where dream episodes start (series.py writes it)")
     ns = parser.parse_args(argv)
     cfg = config_from_args(ns, DEFAULTS)
-    spec = V_ONLY_SPEC if ns.v_only else SPEC
+    spec = V_ONLY_SPEC if ns.v_only else V_HIDDEN_SPEC if ns.v_hidden else SPEC
     rollout = from_options(ns, RolloutConfig())  # checks --num_envs and --max_steps
     max_steps = rollout.max_steps or EPISODE_STEPS
     if ns.dream:

@@ -145,3 +145,33 @@ def test_widen_params_refuses_what_does_not_fit():
         controller.widen_params(np.zeros(15), z_only, ControllerConfig(input_size=10, output_size=2, features="zh"))
     with pytest.raises(WorldModelsError, match="cannot widen"):
         controller.widen_params(np.zeros(15), z_only, ControllerConfig(input_size=10, output_size=3, features="h"))
+
+
+def test_hidden_layer_follows_the_originals_layout_and_activation():
+    """[orig carracing/model.py MODE_Z_HIDDEN]: bias_hidden (N), W_hidden (in x N), bias_output (out),
+    W_output (N x out); a = tanh(tanh(x W_h + b_h) W_o + b_o). The paper's ablation: 32 -> 40 -> 3."""
+    cfg = ControllerConfig(input_size=32, output_size=3, use_bias=True, features="z", hidden_units=40)
+    assert cfg.num_params == 1443
+    rng = np.random.default_rng(0)
+    params = rng.standard_normal(cfg.num_params).astype(np.float32) * 0.3
+    cut = 33 * 40
+    b_h, w_h = params[:40], params[40:cut].reshape(32, 40)
+    b_o, w_o = params[cut:cut + 3], params[cut + 3:].reshape(40, 3)
+    x = rng.standard_normal((5, 32)).astype(np.float32)
+    want = np.tanh(np.tanh(x @ w_h + b_h) @ w_o + b_o)
+    np.testing.assert_allclose(Controller(cfg, params).output(x), want, rtol=1e-5, atol=1e-6)
+    # per-rollout parameter sets: row i with set rows[i]
+    sets = np.stack([params, params * 0.5])
+    got = Controller(cfg, sets).output(x[:3], rows=np.array([0, 1, 0]))
+    np.testing.assert_allclose(got[[0, 2]], want[[0, 2]], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got[1], Controller(cfg, params * 0.5).output(x[1:2])[0], rtol=1e-5, atol=1e-6)
+
+
+def test_hidden_layer_config_is_checked():
+    with pytest.raises(WorldModelsError, match="hidden_units must be >= 0, got -1"):
+        ControllerConfig(hidden_units=-1)
+    with pytest.raises(WorldModelsError, match="use_bias=True"):
+        ControllerConfig(use_bias=False, hidden_units=40)
+    small = ControllerConfig(input_size=32, features="z", hidden_units=40)
+    with pytest.raises(WorldModelsError, match="cannot widen"):
+        controller.widen_params(np.zeros(small.num_params), small, ControllerConfig())

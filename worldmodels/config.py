@@ -99,7 +99,7 @@ class RNNConfig:
 
 @dataclass(frozen=True)
 class ControllerConfig:
-    """C: a single linear layer from the features to the action."""
+    """C: a single linear layer from the features to the action (or, for an ablation, two)."""
 
     input_size: int = 288
     """Feature width: z + h (32 + 256 CarRacing); z + c + h (64 + 512 + 512 Doom) [paper]."""
@@ -113,8 +113,16 @@ class ControllerConfig:
     whose ``action_from_controller`` maps C's tanh outputs to (game action, M's action)."""
     features: Literal["z", "zh", "zch"] = "zh"
     """Which of z, LSTM cell c and hidden h C sees ("z" is the paper's V-only ablation)."""
+    hidden_units: int = 0
+    """0: one linear layer [paper]. N > 0: a tanh layer of N units between the features and the
+    output, both with biases: the paper's "V model with hidden layer" ablation, 40 units [paper
+    tab. 1; orig carracing/model.py MODE_Z_HIDDEN]."""
 
     def __post_init__(self) -> None:
+        if self.hidden_units < 0:
+            _refuse(f"the controller's hidden_units must be >= 0, got {self.hidden_units}")
+        if self.hidden_units and not self.use_bias:
+            _refuse("a controller with a hidden layer has biases in both layers [orig MODE_Z_HIDDEN]: use_bias=True")
         from worldmodels.envs import REGISTRY  # the adapters' names (a dict of strings: imports no game)
         if self.action not in (TANH, ARGMAX) and self.action not in REGISTRY and ":" not in self.action:
             _refuse(f"controller action must be {TANH!r}, {ARGMAX!r}, an environment of {sorted(REGISTRY)} "
@@ -122,6 +130,8 @@ class ControllerConfig:
 
     @property
     def num_params(self) -> int:
+        if self.hidden_units:
+            return (self.input_size + 1) * self.hidden_units + (self.hidden_units + 1) * self.output_size
         return self.input_size * self.output_size + (self.output_size if self.use_bias else 0)
 
 

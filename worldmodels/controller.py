@@ -1,7 +1,9 @@
 """C: one linear layer from V's z and M's state to the action; the maths every game shares.
 
 Flat parameter layout as the original [orig carracing/model.py, doomrnn/model.py]: with a
-bias, params = bias (out) then W (in x out) row-major; without, params = W. Features are
+bias, params = bias (out) then W (in x out) row-major; without, params = W. With a hidden layer
+(``ControllerConfig.hidden_units`` N, the paper's ablation), the hidden layer's bias (N) and W
+(in x N), then the output layer's bias (out) and W (N x out) [orig MODE_Z_HIDDEN]. Features are
 concatenated in the order z, c, h ("zch"), z, h ("zh") or z alone ("z", the paper's V-only
 ablation).
 
@@ -38,9 +40,11 @@ def features(cfg: ControllerConfig, z: np.ndarray, h: np.ndarray | None = None,
 
 
 def split_params(cfg: ControllerConfig, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(W [..., in, out], b [..., out]) from flat params [..., num_params] (batched or not)."""
+    """(W [..., in, out], b [..., out]) from flat params [..., num_params] (batched or not) of a
+    one-layer C."""
     params = np.asarray(params, np.float32)
     assert params.shape[-1] == cfg.num_params, (params.shape, cfg.num_params)
+    assert not cfg.hidden_units, "a C with a hidden layer: split_layers"
     lead = params.shape[:-1]
     if cfg.use_bias:
         b = params[..., :cfg.output_size]
@@ -49,6 +53,21 @@ def split_params(cfg: ControllerConfig, params: np.ndarray) -> tuple[np.ndarray,
         b = np.zeros(lead + (cfg.output_size,), np.float32)
         w = params
     return w.reshape(lead + (cfg.input_size, cfg.output_size)), b
+
+
+def split_layers(cfg: ControllerConfig, params: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """C's layers [(W, b), ...] from flat params [..., num_params]: one for a linear C; the hidden
+    layer's and the output layer's for a C with ``hidden_units``."""
+    if not cfg.hidden_units:
+        return [split_params(cfg, params)]
+    params = np.asarray(params, np.float32)
+    assert params.shape[-1] == cfg.num_params, (params.shape, cfg.num_params)
+    lead, n_hidden = params.shape[:-1], cfg.hidden_units
+    cut = (cfg.input_size + 1) * n_hidden
+    first = params[..., :cut]
+    second = params[..., cut:]
+    return [(first[..., n_hidden:].reshape(lead + (cfg.input_size, n_hidden)), first[..., :n_hidden]),
+            (second[..., cfg.output_size:].reshape(lead + (n_hidden, cfg.output_size)), second[..., :cfg.output_size])]
 
 
 def widen_params(params: np.ndarray, small: ControllerConfig, big: ControllerConfig) -> np.ndarray:
@@ -60,7 +79,8 @@ def widen_params(params: np.ndarray, small: ControllerConfig, big: ControllerCon
         raise WorldModelsError(f"a {small.features!r} controller has {small.num_params} params, "
                                f"got shape {params.shape}")
     if (not big.features.startswith(small.features) or big.input_size < small.input_size
-            or (big.output_size, big.use_bias) != (small.output_size, small.use_bias)):
+            or (big.output_size, big.use_bias) != (small.output_size, small.use_bias)
+            or small.hidden_units or big.hidden_units):
         raise WorldModelsError(f"cannot widen a {small.features!r} controller ({small.input_size} inputs, "
                                f"{small.output_size} outputs) to {big.features!r} "
                                f"({big.input_size}, {big.output_size})")
@@ -95,22 +115,26 @@ class Controller:
 
     def __init__(self, cfg: ControllerConfig, params: np.ndarray):
         self.cfg = cfg
-        self.w, self.b = split_params(cfg, params)
-        self.batched = self.w.ndim == 3
+        self.layers = split_layers(cfg, params)
+        self.batched = self.layers[0][0].ndim == 3
         self.mapping = None if cfg.action == ARGMAX else action_mapping(cfg.action)
 
     def output(self, x: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-        """Raw output (B, out): logits for "argmax", else tanh of them.
+        """Raw output (B, out): logits for "argmax", else tanh of them; a hidden layer is tanh.
 
         With per-rollout params, ``rows`` picks each input row's parameter set (default: row i
         uses set i).
         """
-        if self.batched:
-            w = self.w if rows is None else self.w[rows]
-            b = self.b if rows is None else self.b[rows]
-            y = np.einsum("bi,bio->bo", x, w) + b
-        else:
-            y = x @ self.w + self.b
+        y = x
+        for k, (w, b) in enumerate(self.layers):
+            if k:
+                y = np.tanh(y)  # the hidden layer's activation [orig MODE_Z_HIDDEN]
+            if self.batched:
+                w = w if rows is None else w[rows]
+                b = b if rows is None else b[rows]
+                y = np.einsum("bi,bio->bo", y, w) + b
+            else:
+                y = y @ w + b
         return y if self.mapping is None else np.tanh(y)
 
     def act(self, x: np.ndarray, rows: np.ndarray | None = None, mask: np.ndarray | None = None

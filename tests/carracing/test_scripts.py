@@ -123,6 +123,25 @@ def test_a_99_parameter_controller_is_the_v_only_ablation(tmp_path):
     assert spec_for_controller(tmp_path / "zh.json") is SPEC
 
 
+def test_v_hidden_trains_and_plays_the_papers_hidden_layer_ablation(tmp_path):
+    from carracing.config import V_HIDDEN_SPEC, spec_for_controller
+    from worldmodels.formats import write_best
+    assert V_HIDDEN_SPEC.controller.num_params == 1443 and V_HIDDEN_SPEC.controller.hidden_units == 40
+    write_best(tmp_path / "zhid.json", np.zeros(1443), 1.0)
+    assert spec_for_controller(tmp_path / "zhid.json") is V_HIDDEN_SPEC
+    vae, rnn = save_vae(tmp_path / "vae.npz", 32), save_rnn(tmp_path / "rnn.npz", V_HIDDEN_SPEC)
+    files = ("--vae", str(vae), "--rnn", str(rnn))
+    trained = run("train.py", "--v_hidden", "-n", "4", "-e", "1", "-g", "1", "--eval_steps", "1", "--num_eval", "1",
+                  "--num_procs", "1", "--max_steps", "15", "--num_envs", "2", *files, workdir=tmp_path)
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    best = tmp_path / "log/carracing_z_hidden.cma.1.4.best.json"
+    assert len(json.loads(best.read_text())[0]) == 1443
+    played = run("model.py", "carracing", "norender", str(best), "0", "--episodes", "1", "--max_steps", "15", *files,
+                 workdir=tmp_path)
+    assert played.returncode == 0 and "average_reward" in played.stdout, played.stderr[-3000:]
+    assert "--v_hidden" in one_error_line(run("train.py", "--v_hidden", "--v_only", "-g", "1", workdir=tmp_path))
+
+
 def test_init_from_widens_a_v_only_controller(tmp_path):
     from carracing.config import SPEC, V_ONLY_SPEC
     from carracing.train import start_mean
