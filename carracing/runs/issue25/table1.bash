@@ -18,16 +18,20 @@ GENS="${GENS:-150}"
 ROWS="${ROWS:-v_only v_hidden full finetuned}"
 DREAM_BEST="${DREAM_BEST:-$W/dream/tau1.0/carracing_dream.cma.16.64.best.json}"
 cd "$C"
-FILES=(--vae "$W/tf_vae/vae.npz" --rnn "$W/tf_rnn/rnn.npz")
+M_FINAL="$W/tf_rnn/rnn.npz"
+# V-only rows: C never reads h, so M only runs alongside; they use the committed 1,000-step M so
+# that they can start before run.bash finishes
+M_ANY="$HERE/state/snapshots/rnn_step1000.npz"
 for ROW in $ROWS; do
   case "$ROW" in
-    v_only) OPTS=(--v_only); NAME=carracing_z ;;
-    v_hidden) OPTS=(--v_hidden); NAME=carracing_z_hidden ;;
-    full) OPTS=(); NAME=carracing ;;
-    finetuned) OPTS=(--init_from "$DREAM_BEST"); NAME=carracing ;;
+    v_only) OPTS=(--v_only); NAME=carracing_z; M="$M_ANY" ;;
+    v_hidden) OPTS=(--v_hidden); NAME=carracing_z_hidden; M="$M_ANY" ;;
+    full) OPTS=(); NAME=carracing; M="$M_FINAL" ;;
+    finetuned) OPTS=(--init_from "$DREAM_BEST"); NAME=carracing; M="$M_FINAL" ;;
     *) echo "table1.bash: unknown row $ROW (v_only, v_hidden, full, finetuned)" >&2; exit 2 ;;
   esac
   LOG="$W/table1/$ROW"
+  FILES=(--vae "$W/tf_vae/vae.npz" --rnn "$M")
   "$PY" train.py --backend envpool -n 32 -e 1 --common_seeds --eval_steps 10 --num_eval 32 -g "$GENS" \
     "${OPTS[@]}" "${FILES[@]}" --log_dir "$LOG"
   SCORE="$LOG/score_gen${GENS}_seeds1000.txt"
