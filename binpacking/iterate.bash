@@ -7,6 +7,7 @@
 #
 #   bash iterate.bash perfect_pack 3            # iterations 1..3 -> log/dream/perfect_pack/iter<i>/
 #   bash iterate.bash perfect_pack 3 -g 20      # options after the count go to train.py
+#   ROUND_EPISODES=100 ROUND_EPOCHS=3 bash iterate.bash perfect_pack 6 -g 5   # shorter rounds
 #
 # Re-running resumes: an iteration whose best.json exists is skipped.
 set -euo pipefail
@@ -27,19 +28,26 @@ PREV="$LOG/binpacking.cma.16.64.best.json"
 [[ -f "$PREV" ]] || PREV="$LOG/binpacking.cma.16.64.json"  # a run stopped before its first evaluation: its mean
 [[ -f "$PREV" ]] || { echo "error: no controller in $LOG: run bash dream.bash $DIST first" >&2; exit 2; }
 cd "$HERE"
+ROUND_EPISODES="${ROUND_EPISODES:-200}"  # real episodes of the current C per iteration
+ROUND_EPOCHS="${ROUND_EPOCHS:-10}"       # M's further epochs per iteration
 FIRST=$(PYTHONPATH="$HERE/.." "$PY" -c 'import binpacking.config as c; print(c.RNN_EPOCHS)' 2>/dev/null || echo 20)  # dream.bash's M
 for ((I = 1; I <= N; I++)); do
   OUT="$LOG/iter$I"
   BEST="$OUT/binpacking.cma.16.64.best.json"
-  EPOCHS=$((FIRST + 10 * I))  # M: 10 more epochs over old + new episodes per iteration
   if [[ ! -f "$BEST" ]]; then
     if [[ ! -f "$OUT/mask.npz" ]]; then  # this iteration's M and mask head, made once
+      mkdir -p "$OUT"
+      if [[ ! -f "$OUT/m_epochs" ]]; then  # M: ROUND_EPOCHS more epochs over old + new episodes (fixed once)
+        DONE=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["epochs_done"])' \
+          "$W/tf_rnn/checkpoint.json" 2>/dev/null || echo "$FIRST")
+        echo $((DONE + ROUND_EPOCHS)) > "$OUT/m_epochs"
+      fi
+      EPOCHS=$(cat "$OUT/m_epochs")
       "$PY" extract.py --controller "$PREV" --explore 0.1 --vae trained/vae.npz --rnn "$W/tf_rnn/rnn.npz" \
-        --distribution "$DIST" --num_episodes 200 --worker $((100 + I)) --seed $((100 + I)) --no_progress
+        --distribution "$DIST" --num_episodes "$ROUND_EPISODES" --worker $((100 + I)) --seed $((100 + I)) --no_progress
       "$PY" series.py --vae trained/vae.npz
       "$PY" rnn_train.py --epochs "$EPOCHS"
       "$PY" fit_mask.py --held_out "$W/held/series/series.npz" --json "$W/tf_rnn/mask_report_iter$I.json"
-      mkdir -p "$OUT"
       cp "$W/tf_rnn/rnn.npz" "$OUT/"
       cp "$W/tf_rnn/mask.npz" "$OUT/"
     fi
