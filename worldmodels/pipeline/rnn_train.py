@@ -24,7 +24,7 @@ from estool.arguments import SEED, int_in
 from estool.files import check_writable_folder
 from worldmodels.config import EnvSpec, RNNConfig
 from worldmodels.data import Series
-from worldmodels.fileio import WorldModelsError
+from worldmodels.fileio import WorldModelsError, atomic_write_json, read_json
 from worldmodels.logs import tensorflow_startup_hidden
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,12 @@ class RNNTrainConfig:
     seed: int = 0
     fresh: bool = False
     tensorboard: bool = True
+    held_out: Path | None = None
+    """A series M is not trained on: after every epoch M's teacher-forced next-z NLL on it (its last
+    ``held_out_episodes`` episodes, ``rnn_check``) goes to ``<out_dir>/held_out.json``."""
+    held_out_episodes: int = 100
+    until_flat: bool = False
+    """Stop before ``epochs`` once the held-out NLL has stopped improving (``flat``)."""
 
 
 class SequenceBatches:
@@ -166,13 +172,76 @@ def add_arguments(parser: argparse.ArgumentParser, defaults: RNNTrainConfig) -> 
     parser.add_argument("--out_dir", type=Path, default=defaults.out_dir)
     parser.add_argument("--seed", type=SEED, default=defaults.seed)
     parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
+    parser.add_argument("--held_out", type=Path, default=defaults.held_out,
+                        help="a series M never trains on: its NLL after every epoch -> OUT_DIR/held_out.json")
+    parser.add_argument("--held_out_episodes", type=int_in(1), default=defaults.held_out_episodes,
+                        help="the last N episodes of --held_out (default %(default)s)")
+    parser.add_argument("--until_flat", action="store_true",
+                        help=f"with --held_out: stop once the held-out NLL improved by less than "
+                             f"{FLAT_GAIN:.0%} over the last fifth of the epochs (at least {FLAT_MIN_EPOCHS} epochs)")
 
 
 def config_from_args(args: argparse.Namespace, defaults: RNNTrainConfig) -> RNNTrainConfig:
     check_writable_folder(args.out_dir, "--out_dir")  # the numbers were checked by their options' types
+    if args.until_flat and args.held_out is None:
+        raise WorldModelsError("--until_flat needs --held_out SERIES (the episodes whose NLL decides)")
     return replace(defaults, rnn=replace(defaults.rnn, batch_size=args.batch_size, seq_len=args.seq_len),
                    epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, series_path=args.series,
-                   out_dir=args.out_dir, seed=args.seed, fresh=args.fresh)
+                   out_dir=args.out_dir, seed=args.seed, fresh=args.fresh, held_out=args.held_out,
+                   held_out_episodes=args.held_out_episodes, until_flat=args.until_flat)
+
+
+FLAT_GAIN = 0.01
+"""--until_flat: improvement of the held-out NLL over the last fifth of the epochs below which M has
+converged (issue #26: "under 1 % better over the last fifth of the run")."""
+FLAT_MIN_EPOCHS = 10
+"""--until_flat never stops before this many epochs (a fifth of them is then >= 2 epochs)."""
+
+
+def flat(nll: list[float]) -> bool:
+    """Whether the held-out NLL per epoch (``nll[e]`` after epoch e + 1) has stopped improving: at
+    least ``FLAT_MIN_EPOCHS`` epochs, and the last value less than ``FLAT_GAIN`` (relative to its size)
+    below the value a fifth of the epochs earlier."""
+    n = len(nll)
+    if n < FLAT_MIN_EPOCHS:
+        return False
+    before = nll[n - 1 - max(1, n // 5)]
+    return bool(before - nll[-1] < FLAT_GAIN * abs(before))
+
+
+def held_out_callback(cfg: RNNTrainConfig, model, steps_per_epoch: int):
+    """After every epoch: M's held-out NLL appended to out_dir/held_out.json (rows of epochs after the
+    checkpoint dropped, so a resumed run rewrites them) and, with ``until_flat``, the stop."""
+    import keras
+
+    from worldmodels import keras_mdnrnn
+    from worldmodels.mdnrnn import NumpyMDNRNN
+    from worldmodels.pipeline.rnn_check import check_rnn
+    assert cfg.held_out is not None
+    held_out = Series.load(cfg.held_out, step_hint="series.py (with another workdir for held-out episodes)")
+    episodes = min(cfg.held_out_episodes, len(held_out.episode_lengths))
+    path = cfg.out_dir / "held_out.json"
+
+    class HeldOut(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            done = int(self.model.optimizer.iterations.numpy()) // steps_per_epoch
+            rows = read_json(path, "held-out log") if path.is_file() else []
+            self.rows = [r for r in rows if r["epoch"] <= done]
+
+        def on_epoch_end(self, epoch, logs=None):
+            rnn = NumpyMDNRNN(keras_mdnrnn.get_weights(model), cfg.rnn)
+            result = check_rnn(rnn, held_out, episodes)
+            self.rows.append({"epoch": epoch + 1, "steps": (epoch + 1) * steps_per_epoch, "held_out_nll": result.z_nll,
+                              "train_loss": float((logs or {}).get("loss", float("nan"))), "episodes": episodes})
+            atomic_write_json(path, self.rows)
+            logger.info("epoch %d: held-out NLL %.4f (%d episodes of %s)", epoch + 1, result.z_nll, episodes,
+                        cfg.held_out)
+            if cfg.until_flat and flat([r["held_out_nll"] for r in self.rows]):
+                print(f"held-out NLL flat after epoch {epoch + 1} (< {FLAT_GAIN:.0%} better over the last fifth): "
+                      f"stopping", flush=True)
+                self.model.stop_training = True
+
+    return HeldOut()
 
 
 def train(cfg: RNNTrainConfig) -> Path:
@@ -205,7 +274,10 @@ def train(cfg: RNNTrainConfig) -> Path:
                 len(series.episode_lengths), len(series.mu), steps, cfg.rnn.batch_size, cfg.rnn.seq_len, done + 1,
                 cfg.epochs)
     start = time.time()
+    callbacks = training.callbacks(cfg.out_dir, export, steps, cfg.tensorboard, cfg.seed)
+    if cfg.held_out is not None:
+        callbacks.append(held_out_callback(cfg, model, steps))  # after the checkpoint: a stop keeps the epoch
     model.fit(data.epochs(done, steps), steps_per_epoch=steps, epochs=cfg.epochs, initial_epoch=done,
-              callbacks=training.callbacks(cfg.out_dir, export, steps, cfg.tensorboard, cfg.seed), verbose=2)
+              callbacks=callbacks, verbose=2)
     print(f"M trained in {time.time() - start:.0f} s -> {out}")
     return out

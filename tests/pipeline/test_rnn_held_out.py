@@ -1,0 +1,49 @@
+"""rnn_train's held-out NLL per epoch (--held_out) and its stop once that NLL is flat (--until_flat,
+issue #26: "under 1 % better over the last fifth of the run"). Tiny M, the checkpoint tests' data."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from tests.pipeline.test_checkpoints import tcfg  # noqa: F401  (the fixture)
+from worldmodels.fileio import WorldModelsError
+from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights
+from worldmodels.pipeline import rnn_train
+from worldmodels.pipeline.rnn_check import check_rnn
+
+
+@pytest.mark.parametrize("nll,stops", [
+    ([1.0] * 9, False),                                   # fewer than 10 epochs: never
+    (list(np.linspace(1.0, 0.5, 10)), False),             # still falling fast
+    ([1.0] * 8 + [0.995, 0.994], True),                   # 0.6 % over the last two epochs
+    ([1.0] * 8 + [0.995, 0.98], False),                   # 1.5 %
+    ([-2.0] * 8 + [-2.01, -2.015], True),                 # a negative NLL: relative to its size
+    ([1.0] * 20 + [0.995] * 3 + [0.992], True),           # 24 epochs: 0.8 % since epoch 20
+])
+def test_flat(nll, stops):
+    assert rnn_train.flat(nll) is stops
+
+
+def test_held_out_nll_per_epoch_and_resume(tcfg):  # noqa: F811
+    cfg = replace(tcfg, held_out=tcfg.series_path, held_out_episodes=2, epochs=2)
+    rnn_train.train(cfg)
+    rows = json.loads((cfg.out_dir / "held_out.json").read_text())
+    assert [r["epoch"] for r in rows] == [1, 2] and [r["steps"] for r in rows] == [2, 4]
+    from worldmodels.data import Series
+    m = NumpyMDNRNN(RNNWeights.load(cfg.out_dir / "rnn.npz", cfg.rnn), cfg.rnn)
+    assert rows[-1]["held_out_nll"] == pytest.approx(check_rnn(m, Series.load(cfg.series_path), 2).z_nll, rel=1e-6)
+    rnn_train.train(replace(cfg, epochs=3))  # resumed: epoch 3 appended, 1 and 2 kept
+    assert [r["epoch"] for r in json.loads((cfg.out_dir / "held_out.json").read_text())] == [1, 2, 3]
+
+
+def test_until_flat_stops_and_needs_held_out(tcfg, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(rnn_train, "flat", lambda nll: len(nll) >= 2)  # "flat" after the second epoch
+    cfg = replace(tcfg, held_out=tcfg.series_path, held_out_episodes=2, epochs=5, until_flat=True)
+    rnn_train.train(cfg)
+    assert json.loads((cfg.out_dir / "checkpoint.json").read_text())["epochs_done"] == 2
+    with pytest.raises(WorldModelsError, match="--until_flat needs --held_out"):
+        rnn_train.script_main("x", replace(tcfg, out_dir=tcfg.out_dir), ["--until_flat"])
