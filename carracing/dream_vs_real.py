@@ -13,9 +13,7 @@ Pick the seeds apart from the ones you report a final score on (README.md uses 1
 
 from __future__ import annotations
 
-import argparse
 import sys
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -28,41 +26,20 @@ one_thread_per_process()  # --procs processes fill the cores
 
 from carracing.config import BACKEND, EPISODE_STEPS, SPEC  # noqa: E402
 from carracing.train import DEFAULTS, dream_rnn_path  # noqa: E402
-from estool.arguments import SEED, int_in  # noqa: E402
-from worldmodels.config import RolloutConfig  # noqa: E402
 from worldmodels.envs.carracing import add_backend_argument  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
-from worldmodels.options import add_options, from_options  # noqa: E402
+
+
+def real_game(args, max_steps: int):
+    from worldmodels.envs.carracing import make
+    return partial(make, backend=args.backend, max_steps=max_steps or EPISODE_STEPS)
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    default_prefix = SPEC.paths.path("log") / f"{SPEC.name}_dream.cma.{DEFAULTS.num_episode}.{DEFAULTS.num_worker}."
-    parser.add_argument("prefix", nargs="?", default=str(default_prefix), help="the dream run's log prefix")
-    parser.add_argument("--episodes", type=int_in(1), default=16, help="episodes in each world (default 16)")
-    parser.add_argument("--seed", type=SEED, default=2000, help="episode k plays seed S + k (default 2000)")
-    parser.add_argument("--procs", type=int_in(1), default=2, help="processes the episodes are split over")
-    parser.add_argument("--vae", type=Path, default=SPEC.paths.path("vae"))
-    parser.add_argument("--rnn", type=Path, default=dream_rnn_path(), help="M with reward and done heads")
-    parser.add_argument("--initial_z", type=Path, default=SPEC.paths.path("initial_z"))
-    add_options(parser, SPEC.dream, ("temperature",))
-    add_backend_argument(parser, BACKEND)
-    add_options(parser, RolloutConfig(), ("max_steps",))  # 0: 1000 frames, the real game's episode
-    parser.add_argument("--plot", type=Path, default=None, help="also draw the table into this PNG")
-    args = parser.parse_args(argv)
-    max_steps = from_options(args, RolloutConfig()).max_steps or EPISODE_STEPS
-    dream_spec = replace(SPEC, dream=replace(from_options(args, SPEC.dream), max_steps=max_steps))
-
-    from worldmodels.envs.carracing import make
-    from worldmodels.evaluators import DreamEvaluator, RealEvaluator
-    from worldmodels.pipeline.dream_vs_real import record, table_path
-    make_dream = partial(DreamEvaluator, dream_spec, args.rnn, args.initial_z)
-    make_real = partial(RealEvaluator, SPEC, partial(make, backend=args.backend, max_steps=max_steps),
-                        args.vae, args.rnn)
-    record(args.prefix, SPEC.controller.num_params, make_dream, make_real, args.episodes, args.seed, args.procs)
-    if args.plot is not None:
-        from worldmodels.plots import plot_dream_vs_real
-        print(plot_dream_vs_real(table_path(args.prefix), args.plot, "CarRacing: C trained in M's dream"))
+    from worldmodels.pipeline.dream_vs_real import script_main
+    prefix = SPEC.paths.path("log") / f"{SPEC.name}_dream.cma.{DEFAULTS.num_episode}.{DEFAULTS.num_worker}."
+    script_main(__doc__, SPEC, prefix, dream_rnn_path(), real_game, "CarRacing: C trained in M's dream",
+                partial(add_backend_argument, default=BACKEND), argv)
 
 
 if __name__ == "__main__":

@@ -10,16 +10,22 @@ The gap between the two curves is how far C exploits M [paper sec. 4.5: the drea
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from estool.arguments import SEED, int_in
 from estool.logs import load_params
+from worldmodels.config import EnvSpec, RolloutConfig
 from worldmodels.fileio import WorldModelsError, atomic_write_json, read_json
+from worldmodels.options import add_options, from_options
 from worldmodels.parallel import Evaluator, evaluate_in_processes
 
 logger = logging.getLogger(__name__)
@@ -75,4 +81,39 @@ def record(prefix: str | Path, num_params: int, make_dream: Callable[[], Evaluat
     atomic_write_json(out, sorted(rows + [row], key=lambda r: r[0]))
     print(f"generation {generation}: dream {row[1]:.2f} +- {row[2]:.2f}, real {row[3]:.2f} +- {row[4]:.2f} "
           f"({episodes} episodes, seeds {seed}..{seed + episodes - 1}) -> {out}", flush=True)
+    return row
+
+
+def script_main(description: str, spec: EnvSpec, default_prefix: Path, default_rnn: Path,
+                make_env: Callable[[argparse.Namespace, int], Callable[..., Any]], title: str,
+                add_game_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+                argv: list[str] | None = None) -> list[Any] | None:
+    """An environment's dream_vs_real.py. ``make_env(args, max_steps)`` gives the real game's
+    (picklable) factory, ``max_steps`` 0 for the game's own limit; ``add_game_arguments`` adds the
+    game's own options (CarRacing's --backend)."""
+    parser = argparse.ArgumentParser(description=description.splitlines()[0])
+    parser.add_argument("prefix", nargs="?", default=str(default_prefix), help="the dream run's log prefix")
+    parser.add_argument("--episodes", type=int_in(1), default=16, help="episodes in each world (default 16)")
+    parser.add_argument("--seed", type=SEED, default=2000, help="episode k plays seed S + k (default 2000)")
+    parser.add_argument("--procs", type=int_in(1), default=2, help="processes the episodes are split over")
+    parser.add_argument("--vae", type=Path, default=spec.paths.path("vae"))
+    parser.add_argument("--rnn", type=Path, default=default_rnn, help="M (with the heads the dream scores with)")
+    parser.add_argument("--initial_z", type=Path, default=spec.paths.path("initial_z"))
+    add_options(parser, spec.dream, ("temperature",))
+    add_options(parser, RolloutConfig(), ("max_steps",))  # 0: the game's and the dream's own caps
+    if add_game_arguments is not None:
+        add_game_arguments(parser)
+    parser.add_argument("--plot", type=Path, default=None, help="also draw the table into this PNG")
+    args = parser.parse_args(argv)
+    max_steps = from_options(args, RolloutConfig()).max_steps
+    dream = from_options(args, spec.dream)
+    dream_spec = replace(spec, dream=replace(dream, max_steps=max_steps or dream.max_steps))
+
+    from worldmodels.evaluators import DreamEvaluator, RealEvaluator
+    make_dream = partial(DreamEvaluator, dream_spec, args.rnn, args.initial_z)
+    make_real = partial(RealEvaluator, spec, make_env(args, max_steps), args.vae, args.rnn)
+    row = record(args.prefix, spec.controller.num_params, make_dream, make_real, args.episodes, args.seed, args.procs)
+    if args.plot is not None:
+        from worldmodels.plots import plot_dream_vs_real
+        print(plot_dream_vs_real(table_path(args.prefix), args.plot, title))
     return row
