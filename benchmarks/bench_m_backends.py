@@ -25,6 +25,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from worldmodels.fileio import cli_main  # noqa: E402
+
 BACKENDS = ("tensorflow", "jax", "torch")
 LAYOUTS = ("100x500", "50x250", "100x100")  # [orig doomrnn: batch 100 x 500]; smaller ones fit a CPU
 
@@ -41,7 +45,6 @@ def parse_layout(text: str) -> tuple[int, int]:
 
 def worker(layouts: list[tuple[int, int]], steps: int, warmup: int) -> None:
     """In a process whose KERAS_BACKEND is set: time ``steps`` training steps per layout; one JSON line."""
-    sys.path.insert(0, str(ROOT))
     import keras
     import numpy as np
 
@@ -112,4 +115,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    cli_main(main)

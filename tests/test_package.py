@@ -55,7 +55,7 @@ def _imported_distributions(folders: list[str]) -> dict[str, set[str]]:
 
 
 def test_every_runtime_import_is_a_declared_dependency():
-    declared = _declared("envpool")  # envpool is imported lazily, behind --backend envpool
+    declared = _declared("envpool", "jax")  # lazily imported: envpool (--backend envpool), jax (Dopamine)
     undeclared = {d: sorted(f)[:3] for d, f in _imported_distributions(RUNTIME_DIRS).items() if d not in declared}
     # keras pulls these in itself; tensorflow-cpu installs the 'tensorflow' module
     undeclared = {d: f for d, f in undeclared.items() if d not in {"tensorflow", "tensorflow-cpu", "pygame"}}

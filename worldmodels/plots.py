@@ -102,24 +102,23 @@ def plot_history(
     return out
 
 
-def plot_dream_vs_real(table_path: PathLike, out_png: PathLike, title: str | None = None) -> Path:
+def plot_dream_vs_real(rows: Sequence[Sequence[float]], out_png: PathLike, title: str,
+                       hist_path: PathLike | None = None) -> Path:
     """Dream score and real score of a dream-trained C's mean per generation (mean line, +- std
-    band), from ``worldmodels.pipeline.dream_vs_real``'s table, with the population's mean fitness in
-    the dream from the run's hist.json beside it when present. Writes ``out_png`` atomically."""
+    band): ``rows`` [generation, dream mean, dream std, real mean, real std, episodes], as
+    ``worldmodels.pipeline.dream_vs_real`` records them; with the population's mean fitness in the
+    dream from the run's ``hist_path`` when it exists. Writes ``out_png`` atomically."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from worldmodels.pipeline.dream_vs_real import TABLE_SUFFIX, read_table
-    rows = read_table(table_path)
     if not rows:
-        raise WorldModelsError(f"{table_path} has no rows to plot (or does not exist): run dream_vs_real.py first")
+        raise WorldModelsError("no dream-vs-real rows to plot: run dream_vs_real.py first")
     t = np.array(rows, dtype=np.float64)
     fig = Figure(figsize=(8, 5), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.subplots()
-    hist = Path(str(table_path).removesuffix(TABLE_SUFFIX) + "hist.json")
-    if hist.is_file():
-        h = load_history(hist)
+    if hist_path is not None and Path(hist_path).is_file():
+        h = load_history(hist_path)
         ax.plot(h["generation"], h["avg"], color="0.6", linewidth=0.8, label="population mean fitness (dream)")
     for col, name, color in ((1, "dream", "C0"), (3, "real game", "C3")):
         ax.fill_between(t[:, 0], t[:, col] - t[:, col + 1], t[:, col] + t[:, col + 1], color=color, alpha=0.15,
@@ -129,7 +128,7 @@ def plot_dream_vs_real(table_path: PathLike, out_png: PathLike, title: str | Non
     ax.set_ylabel(f"mean episode reward ({int(t[-1, 5])} episodes, the same seeds in both)")
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower right", fontsize=8)
-    fig.suptitle(title or Path(table_path).name)
+    fig.suptitle(title)
     fig.tight_layout()
     out = Path(out_png)
     with atomic_path(out, suffix=".png") as tmp:

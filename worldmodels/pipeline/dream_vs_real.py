@@ -115,5 +115,5 @@ def script_main(description: str, spec: EnvSpec, default_prefix: Path, default_r
     row = record(args.prefix, spec.controller.num_params, make_dream, make_real, args.episodes, args.seed, args.procs)
     if args.plot is not None:
         from worldmodels.plots import plot_dream_vs_real
-        print(plot_dream_vs_real(table_path(args.prefix), args.plot, title))
+        print(plot_dream_vs_real(read_table(table_path(args.prefix)), args.plot, title, f"{args.prefix}hist.json"))
     return row

@@ -178,7 +178,8 @@ def add_arguments(parser: argparse.ArgumentParser, defaults: RNNTrainConfig) -> 
                         help="the last N episodes of --held_out (default %(default)s)")
     parser.add_argument("--until_flat", action="store_true",
                         help=f"with --held_out: stop once the held-out NLL improved by less than "
-                             f"{FLAT_GAIN:.0%} over the last fifth of the epochs (at least {FLAT_MIN_EPOCHS} epochs)")
+                             f"{FLAT_GAIN * 100:g} %% over the last fifth of the epochs (at least {FLAT_MIN_EPOCHS} "
+                             f"epochs)")
 
 
 def config_from_args(args: argparse.Namespace, defaults: RNNTrainConfig) -> RNNTrainConfig:
