@@ -8,9 +8,8 @@
 # WORKDIR (default carracing/runs/issue25/work, git-ignored) receives record/ (3,500 episodes,
 # ~3 GB), held/, tf_vae/, series/, tf_initial_z/, tf_rnn/ and snapshots/. When WORKDIR has no V or
 # no M checkpoint yet, the ones committed beside this script (state/: V as float16, M's checkpoint
-# with Adam's state after 800 steps, the 200-step snapshot) are copied in, so a new machine only
-# re-extracts and re-encodes (about 50 + 12 minutes on 2 cores) and goes on from there; its series
-# then comes from the float16 V (z within ~1e-3 of the float32 V's that the first 800 steps saw).
+# with Adam's state after all 4,000 steps, the 200 / 1,000 / 4,000-step snapshots) are copied in, so
+# a new machine only re-extracts and re-encodes (about 50 + 25 minutes on 2 cores) and finds M done.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 C="$(cd "$HERE/../.." && pwd)"
@@ -70,3 +69,5 @@ for E in 2 10 40; do
   cp "$W/tf_rnn/rnn.npz" "$S"
   "$PY" rnn_check.py --rnn "$S" --series "$W/held/series/series.npz" --episodes 100
 done
+# the final M where the next steps read it (a new machine gets it from the committed snapshot)
+[[ -f "$W/tf_rnn/rnn.npz" ]] || cp "$W/snapshots/rnn_step4000.npz" "$W/tf_rnn/rnn.npz"
