@@ -66,6 +66,9 @@ def test_train_dream_evolves_c_in_the_dream_and_model_py_scores_it(tmp_path):
     assert len(rows) == 1 and rows[0][0] == 2 and rows[0][5] == 2
     assert abs(rows[0][1] - 25 * 0.5) < 2.0   # the dream's reward, as model.py carracingrnn scores it
     assert (tmp_path / "dvr.png").stat().st_size > 1000
+    kept = json.loads((tmp_path / "log/carracing_dream.cma.2.4.gen0002.best.json").read_text())
+    assert kept[0] == json.loads((tmp_path / "log/carracing_dream.cma.2.4.json").read_text())[0]
+    assert kept[1] == rows[0][3]  # the real score it got
     again = run("dream_vs_real.py", *args, workdir=tmp_path)
     assert again.returncode == 0 and json.loads(table.read_text()) == rows  # generation 2 is not played twice
 

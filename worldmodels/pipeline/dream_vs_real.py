@@ -4,7 +4,9 @@ A run of ``train.py --dream`` keeps its current mean in ``<prefix>json`` and one
 row per finished generation. ``record`` scores that mean on the same seeds in the dream and in the
 real game and appends ``[generation, dream mean, dream std, real mean, real std, episodes]`` to
 ``<prefix>dream_vs_real.json`` (a generation already there is skipped, so a loop of ``train.py -g G``
-and this step resumes where it stopped); ``worldmodels.plots.plot_dream_vs_real`` draws the table.
+and this step resumes where it stopped), and keeps that mean as ``<prefix>gen<G>.best.json`` (its
+real score as the reward) so that a generation can be picked by its real score afterwards;
+``worldmodels.plots.plot_dream_vs_real`` draws the table.
 The gap between the two curves is how far C exploits M [paper sec. 4.5: the dream's "cheating"].
 """
 
@@ -25,6 +27,7 @@ from estool.arguments import SEED, int_in
 from estool.logs import load_params
 from worldmodels.config import EnvSpec, RolloutConfig
 from worldmodels.fileio import WorldModelsError, atomic_write_json, read_json
+from worldmodels.formats import write_best
 from worldmodels.options import add_options, from_options
 from worldmodels.parallel import Evaluator, evaluate_in_processes
 
@@ -36,6 +39,11 @@ COLUMNS = ("generation", "dream_mean", "dream_std", "real_mean", "real_std", "ep
 
 def table_path(prefix: str | Path) -> Path:
     return Path(f"{prefix}{TABLE_SUFFIX}")
+
+
+def mean_path(prefix: str | Path, generation: int) -> Path:
+    """Where ``record`` keeps the mean it scored at ``generation`` (a best.json: [params, real mean])."""
+    return Path(f"{prefix}gen{generation:04d}.best.json")
 
 
 def run_generation(prefix: str | Path) -> int:
@@ -78,6 +86,7 @@ def record(prefix: str | Path, num_params: int, make_dream: Callable[[], Evaluat
     dream, _ = evaluate_in_processes(make_dream, params, seeds, 0, procs)
     real, _ = evaluate_in_processes(make_real, params, seeds, 0, procs)
     row = [generation, float(dream.mean()), float(dream.std()), float(real.mean()), float(real.std()), episodes]
+    write_best(mean_path(prefix, generation), params[0], row[3])  # the C of this row: pick one by its real score
     atomic_write_json(out, sorted(rows + [row], key=lambda r: r[0]))
     print(f"generation {generation}: dream {row[1]:.2f} +- {row[2]:.2f}, real {row[3]:.2f} +- {row[4]:.2f} "
           f"({episodes} episodes, seeds {seed}..{seed + episodes - 1}) -> {out}", flush=True)
