@@ -5,12 +5,7 @@
 #
 #   WORKDIR=/work/cr25 bash carracing/runs/issue25/dream.bash            # tau 1.0, 100 generations
 #   WORKDIR=/work/cr25 TAU=1.15 GENS=200 bash carracing/runs/issue25/dream.bash
-set -euo pipefail
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-C="$(cd "$HERE/../.." && pwd)"
-PY="$C/../.venv/bin/python"
-export CARRACING_WORKDIR="${WORKDIR:-$HERE/work}"
-W="$CARRACING_WORKDIR"
+source "$(dirname "${BASH_SOURCE[0]}")/env.bash"  # HERE, C, PY, W (= CARRACING_WORKDIR)
 TAU="${TAU:-1.0}"
 GENS="${GENS:-100}"
 EVERY="${EVERY:-10}"

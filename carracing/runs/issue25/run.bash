@@ -10,12 +10,7 @@
 # no M checkpoint yet, the ones committed beside this script (state/: V as float16, M's checkpoint
 # with Adam's state after all 4,000 steps, the 200 / 1,000 / 4,000-step snapshots) are copied in, so
 # a new machine only re-extracts and re-encodes (about 50 + 25 minutes on 2 cores) and finds M done.
-set -euo pipefail
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-C="$(cd "$HERE/../.." && pwd)"
-PY="$C/../.venv/bin/python"
-export CARRACING_WORKDIR="${WORKDIR:-$HERE/work}"
-W="$CARRACING_WORKDIR"
+source "$(dirname "${BASH_SOURCE[0]}")/env.bash"  # HERE, C, PY, W (= CARRACING_WORKDIR)
 cd "$C"
 mkdir -p "$W"
 # 1. 3,000 EnvPool episodes (its C++ game: ~3x faster, other tracks per seed) + 500 of gymnasium's game

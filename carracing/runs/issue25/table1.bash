@@ -8,12 +8,7 @@
 #
 #   WORKDIR=/work/cr25 bash carracing/runs/issue25/table1.bash
 #   WORKDIR=/work/cr25 ROWS="full" GENS=150 bash carracing/runs/issue25/table1.bash
-set -euo pipefail
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-C="$(cd "$HERE/../.." && pwd)"
-PY="$C/../.venv/bin/python"
-export CARRACING_WORKDIR="${WORKDIR:-$HERE/work}"
-W="$CARRACING_WORKDIR"
+source "$(dirname "${BASH_SOURCE[0]}")/env.bash"  # HERE, C, PY, W (= CARRACING_WORKDIR)
 GENS="${GENS:-150}"
 ROWS="${ROWS:-v_only v_hidden full finetuned}"
 DREAM_BEST="${DREAM_BEST:-$W/dream/tau1.0/carracing_dream.cma.16.64.best.json}"
