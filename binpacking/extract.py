@@ -6,14 +6,17 @@
     python extract.py --controller log/dream/perfect_pack/binpacking.cma.16.64.best.json \
         --explore 0.1 --worker 101 --distribution perfect_pack    # iterative training: C's own play
 
-Each episode draws one of the three capacity-9 distributions (--distribution, default all) and
-one policy of the mix in ``worldmodels.envs.binpacking.EXTRACTION_MIX``: random-valid play,
+Each episode draws one of the three capacity-9 distributions (--distribution, default all; a
+capacity-100 one, e.g. perfect_pack_large+bounded_waste_large+linear_waste_large, records episodes
+for the capacity-100 models, which the later steps then build: README.md, "Capacity 100") and one
+policy of the mix in ``worldmodels.envs.binpacking.EXTRACTION_MIX``: random-valid play,
 Best Fit, Sum-of-Squares, and the two heuristics with random valid moves mixed in (eps ~
 U(0.05, 0.5) per episode), 20% each, so V and M see good and bad states. Only valid actions
 are played (C is masked). With --controller the agent (that C with --vae and --rnn) plays instead,
 a random valid move with probability --explore: the new data of iterative training [paper sec. 5]
 (README.md, "C in the dream"). Each record holds the 64x64 pictures, the one-hot action M is fed
-(T, 9) float32, the reward and the done flag. Re-running the same command resumes.
+(T, C) float32 (C = 9 actions at capacity 9), the reward and the done flag. Re-running the same
+command resumes.
 """
 
 from __future__ import annotations
@@ -30,12 +33,13 @@ from worldmodels.threads import one_thread_per_process  # noqa: E402  (before nu
 one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
 
 from binpacking.config import (  # noqa: E402
-    CAPACITY,
     EXTRACT_DISTRIBUTION,
     EXTRACT_EPISODES_PER_WORKER,
     ITEMS,
     SPEC,
     check_distribution,
+    check_models,
+    sizes_for,
 )
 from estool.arguments import float_in, int_in  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
@@ -54,18 +58,28 @@ def main(argv: list[str] | None = None) -> None:
     extract.add_extract_args(parser, DEFAULTS)
     parser.add_argument("--distribution", default=EXTRACT_DISTRIBUTION,
                         help="all (default), a name, or C:s1,s2:p1,p2; '+' joins several")
-    parser.add_argument("--items", type=int_in(1), default=ITEMS, help="items per episode (default %(default)s)")
-    agent = parser.add_argument_group("the agent's own play (iterative training)")
-    agent.add_argument("--controller", type=Path, default=None, help="C that plays (default: the extraction mix)")
-    agent.add_argument("--explore", type=float_in(0.0, 1.0), default=0.1,
-                       help="probability of a random valid move instead of C's (default %(default)s)")
-    agent.add_argument("--vae", type=Path, default=SPEC.paths.path("vae"), help="V (default %(default)s)")
-    agent.add_argument("--rnn", type=Path, default=SPEC.paths.path("rnn"), help="M (default %(default)s)")
-    parser.set_defaults(max_frames=None)  # an episode lasts --items steps unless --max_frames cuts it
+    parser.add_argument("--items", type=int_in(1), default=None,
+                        help="items per episode (default: the distribution's, 1000 at capacity 9, 10000 at 100)")
+    own = parser.add_argument_group("the agent's own play (iterative training)")
+    own.add_argument("--controller", type=Path, default=None, help="C that plays (default: the extraction mix)")
+    own.add_argument("--explore", type=float_in(0.0, 1.0), default=0.1,
+                     help="probability of a random valid move instead of C's (default %(default)s)")
+    own.add_argument("--vae", type=Path, default=SPEC.paths.path("vae"), help="V (default %(default)s)")
+    own.add_argument("--rnn", type=Path, default=SPEC.paths.path("rnn"), help="M (default %(default)s)")
+    # an episode lasts --items steps unless --max_frames cuts it; --num_episodes: the capacity's default
+    parser.set_defaults(max_frames=None, num_episodes=None)
+    for action in parser._actions:  # noqa: SLF001 - argparse keeps no public way to reword a help
+        if action.dest == "num_episodes":
+            action.help = (f"episodes to keep (default: {sizes_for(9).extract_episodes_per_worker} at capacity 9, "
+                           f"{sizes_for(100).extract_episodes_per_worker} at capacity 100)")
     args = parser.parse_args(argv)
-    args.max_frames = args.max_frames or args.items
+    spec = check_distribution(args.distribution, args.items)  # before any work
+    capacity = spec.rnn.action_size
+    from worldmodels.envs.binpacking import parse_distribution
+    args.max_frames = args.max_frames or max(d.items for d in parse_distribution(args.distribution, args.items))
+    if args.num_episodes is None:
+        args.num_episodes = sizes_for(capacity).extract_episodes_per_worker
     cfg = extract.config_from_args(args, DEFAULTS)
-    check_distribution(args.distribution, args.items)  # before any work
 
     from worldmodels.envs import binpacking
 
@@ -79,14 +93,15 @@ def main(argv: list[str] | None = None) -> None:
     if args.controller is not None:
         from worldmodels.evaluators import load_agent
         from worldmodels.formats import read_controller
-        params = read_controller(args.controller, SPEC.controller.num_params)
-        agent = load_agent(SPEC, args.vae, args.rnn)
+        check_models(spec, args.distribution, vae=args.vae, rnn=args.rnn)
+        params = read_controller(args.controller, spec.controller.num_params)
+        agent = load_agent(spec, args.vae, args.rnn)
 
     def make_policy(rng):
         if agent is not None:
             from worldmodels.agent_policy import AgentPolicy
             return AgentPolicy(agent, params, args.explore, lambda: binpacking.valid_mask(envs[-1].bins.state))
-        return binpacking.ExtractionPolicy(lambda: envs[-1].bins.state, CAPACITY)
+        return binpacking.ExtractionPolicy(lambda: envs[-1].bins.state, capacity)
 
     written = extract.run_extract(cfg, make_env, make_policy, binpacking.action_to_env)
     print(f"worker {cfg.worker}: wrote {written} new episodes to {cfg.out_dir}")

@@ -6,7 +6,8 @@
 The dream needs it: C plays the best action the head allows on the dreamed frame, as it plays the
 best valid one in the real game. One logistic regression per action on [z, h], M frozen; the last
 10 % of the series' episodes are kept out of the fit and scored (README.md, "C in the dream").
-The method: worldmodels/pipeline/fit_mask.py and worldmodels/mask_head.py.
+The method: worldmodels/pipeline/fit_mask.py and worldmodels/mask_head.py. One column per action:
+9 at capacity 9, 100 at capacity 100 (the series' action width decides).
 """
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@
 Ends with ``seed S average_reward X stdev Y``; episode k uses seed S + k. The score is the total
 reward, minus the wasted space (compare with baselines.py). C plays argmax over the valid actions
 (the environment's action mask), as in train.py. The defaults are the shipped files in trained/,
-with the controller trained on --distribution (README.md). Your own controller plays with your
+with the controller trained on --distribution (README.md); a capacity-100 distribution plays the
+capacity-100 models (trained/capacity100/; README.md, "Capacity 100"). Your own controller plays with your
 pipeline's V, M and initial z (tf_vae/, tf_rnn/, tf_initial_z/) unless --vae / --rnn / --initial_z say otherwise.
 The word ``binpacking`` may be left out; log/carracing.cma.16.64.best.json, the name the fork's README
 kept from the original, plays the shipped controller of --distribution (a warning line says so).
@@ -30,7 +31,7 @@ from worldmodels.threads import one_thread_per_process  # noqa: E402  (before nu
 
 one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrides
 
-from binpacking.config import DISTRIBUTION, SPEC, check_distribution, model_files  # noqa: E402
+from binpacking.config import DISTRIBUTION, check_distribution, check_models, model_files  # noqa: E402
 from estool.arguments import int_in  # noqa: E402
 from worldmodels import original  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
@@ -53,14 +54,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--items", type=int_in(1), default=None,
                         help="real: items per episode (default: the distribution's)")
     args = original.parse_play_args(parser, original.with_default_where(argv, REAL + DREAM, REAL[0]))
-    check_distribution(args.distribution, args.items)
-    shipped = model_files(args.distribution).controller
+    spec = check_distribution(args.distribution, args.items)  # the models of its capacity
+    args.shipped_files = model_files(args.distribution)  # V, M and initial z of the capacity's shipped agent
+    shipped = args.shipped_files.controller
     args.controller = original.stand_in(args.controller, shipped) or shipped
+    evaluate.fill_model_files(args, spec)
+    check_models(spec, args.distribution, vae=args.vae, rnn=args.rnn)
     from worldmodels.envs.binpacking import action_mask
 
     # C masks invalid actions exactly as in train.py
-    evaluate.run(args, SPEC, partial(make_env, distribution=args.distribution, items=args.items), REAL,
-                 SPEC.paths.path("videos"), action_mask=action_mask)
+    evaluate.run(args, spec, partial(make_env, distribution=args.distribution, items=args.items), REAL,
+                 spec.paths.path("videos"), action_mask=action_mask)
 
 
 if __name__ == "__main__":

@@ -115,7 +115,7 @@ class DopamineRun:
             raise WorldModelsError(f"--seed must be >= 0, got {self.seed}")
         extra: tuple[str, ...] = ()
         if self.distribution is not None:
-            check_distribution(self.distribution)
+            check_distribution(self.distribution, capacities=(CAPACITY,))  # features() is capacity 9's
             extra = (f"create_binpacking_environment.distribution = {self.distribution!r}",)
         object.__setattr__(self, "bindings", tuple(self.gin_bindings) + extra)
 
@@ -142,7 +142,7 @@ class DopamineBinPacking:
         import numpy as np
 
         from worldmodels.envs.binpacking import make
-        check_distribution(distribution, items)
+        check_distribution(distribution, items, capacities=(CAPACITY,))
         self.env = make(distribution=distribution, items=items)  # action-mask variant: invalid -> nearest valid
         self.capacity = self.env.capacity
         self.observation_space = gym.spaces.Box(0.0, np.inf, (self.capacity,), np.float32)
@@ -355,7 +355,7 @@ def main(argv: list[str] | None = None) -> None:
                                f"{first}") from err
     distribution = bound("create_binpacking_environment.distribution", DISTRIBUTION)
     items = bound("create_binpacking_environment.items", None)
-    check_distribution(distribution, items)
+    check_distribution(distribution, items, capacities=(CAPACITY,))
     Path(run.base_dir).mkdir(parents=True, exist_ok=True)
     runner = run_experiment.create_runner(str(run.base_dir))
     runner.run_experiment()

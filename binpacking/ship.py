@@ -4,8 +4,12 @@
     python ship.py --distributions linear_waste          # only some of them
     python ship.py --dream perfect_pack --run work/dream/perfect_pack/log/dream/perfect_pack/iter3
         # a dream-trained C with its M (float16), M's mask head and initial z -> trained/dream/perfect_pack/
+    BINPACKING_WORKDIR=work/capacity100 python ship.py --distributions perfect_pack_large bounded_waste_large
+        # capacity 100's V, M and controllers -> trained/capacity100/ (README.md, "Capacity 100")
 
-A dream-trained agent plays with the shipped V (trained/vae.npz: dream.bash encodes with it):
+Distributions shipped together share V and M, so they must share the bag capacity. A dream-trained
+agent plays with the shipped V of its capacity (trained/vae.npz, trained/capacity100/vae.npz:
+dream.bash encodes with it):
 ``python model.py binpacking norender trained/dream/D/binpacking.D.best.json --distribution D``.
 """
 
@@ -21,10 +25,13 @@ sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not ins
 
 from binpacking.config import (  # noqa: E402
     SHIPPED_DISTRIBUTIONS,
-    SPEC,
-    TRAINED,
+    capacity_of,
+    check_distribution,
+    check_models,
     dream_files,
+    shipped_distributions,
     shipped_prefix,
+    sizes_for,
     train_log_prefix,
 )
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
@@ -36,15 +43,21 @@ from worldmodels.pipeline.ship import ship_pipeline_run  # noqa: E402
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--distributions", nargs="+", default=list(SHIPPED_DISTRIBUTIONS),
-                        choices=SHIPPED_DISTRIBUTIONS)
-    parser.add_argument("--dream", choices=SHIPPED_DISTRIBUTIONS, default=None,
+                        choices=shipped_distributions(), help="of one bag capacity (default: capacity 9's three)")
+    parser.add_argument("--dream", choices=shipped_distributions(), default=None,
                         help="ship a dream-trained C of this distribution (with --run) to trained/dream/")
     parser.add_argument("--run", type=Path, default=None,
                         help="with --dream: the run folder (its best.json, rnn.npz and mask.npz)")
     args = parser.parse_args(argv)
     if args.dream is None:
+        capacities = sorted({capacity_of(d) for d in args.distributions})
+        if len(capacities) > 1:
+            raise WorldModelsError(f"--distributions {' '.join(args.distributions)} mix bag capacities {capacities}, "
+                                   f"whose V and M differ: ship each capacity's with its own BINPACKING_WORKDIR")
         prefixes = {shipped_prefix(d): train_log_prefix(d) for d in args.distributions}
-        ship_pipeline_run(SPEC, prefixes, TRAINED)
+        spec = check_distribution(args.distributions[0])
+        check_models(spec, args.distributions[0], vae=spec.paths.path("vae"), rnn=spec.paths.path("rnn"))
+        ship_pipeline_run(spec, prefixes, sizes_for(capacities[0]).trained)
         return
     if args.run is None:
         raise WorldModelsError("--dream needs --run FOLDER (e.g. work/dream/perfect_pack/log/dream/perfect_pack/iter3)")
@@ -53,17 +66,19 @@ def main(argv: list[str] | None = None) -> None:
 
 def ship_dream(distribution: str, run: Path) -> None:
     """best.json (+ hist, log), M as float16, its mask head and the dream's initial z -> trained/dream/<D>/."""
+    spec = check_distribution(distribution)
     files = dream_files(distribution)
     out = files.controller.parent
     sources = {name: run / f"binpacking.cma.16.64.{name}" for name in ("best.json", "hist.json", "log.json")}
-    needed = [sources["best.json"], run / "rnn.npz", mask_path(run / "rnn.npz"), SPEC.paths.path("initial_z")]
+    needed = [sources["best.json"], run / "rnn.npz", mask_path(run / "rnn.npz"), spec.paths.path("initial_z")]
     for path in needed:
         if not path.is_file():
             raise WorldModelsError(f"{path} not found: finish the run (and BINPACKING_WORKDIR= its work folder)")
+    check_models(spec, distribution, rnn=run / "rnn.npz")
     out.mkdir(parents=True, exist_ok=True)
-    RNNWeights.load(run / "rnn.npz", SPEC.rnn).save(files.rnn, SPEC.rnn, dtype="float16")
+    RNNWeights.load(run / "rnn.npz", spec.rnn).save(files.rnn, spec.rnn, dtype="float16")
     shutil.copyfile(mask_path(run / "rnn.npz"), mask_path(files.rnn))
-    shutil.copyfile(SPEC.paths.path("initial_z"), files.initial_z)
+    shutil.copyfile(spec.paths.path("initial_z"), files.initial_z)
     for name, src in sources.items():
         if src.is_file():
             shutil.copyfile(src, out / f"{shipped_prefix(distribution)}{name}")

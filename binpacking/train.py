@@ -5,11 +5,13 @@
     python train.py --real --distribution bounded_waste -g 200   # logs in log/bounded_waste/
     python train.py --real -n 8 -e 2 --items 100 --num_procs 3   # a small, quick run
 
-C is linear [z, h] -> 9 logits; it plays argmax over the valid actions, so it never makes an
-invalid move [design: discrete action spaces]. In the dream the valid actions are the ones M's
-mask head allows (tf_rnn/mask.npz, fit_mask.py), M draws the items and the rewards, and an episode
-lasts --items items; M must have been trained on the distribution's episodes (bash dream.bash
-DISTRIBUTION runs the whole pipeline; README.md, "C in the dream"). In the real environment the
+C is linear [z, h] -> one logit per action (9 at capacity 9, 100 at capacity 100: the models and
+--cma_diagonal's default follow the distribution's capacity, config.SIZES); it plays argmax over
+the valid actions, so it never makes an invalid move [design: discrete action spaces]. In the
+dream the valid actions are the ones M's mask head allows (tf_rnn/mask.npz, fit_mask.py), M draws
+the items and the rewards, and an episode lasts --items items; M must have been trained on the
+distribution's episodes (bash dream.bash DISTRIBUTION runs the whole pipeline; README.md, "C in
+the dream"). In the real environment the
 valid actions are ``info["action_mask"]``; each worker plays its candidates' episodes in 8 games
 stepped in lockstep. Fitness = mean total reward = minus the mean waste. Re-launches itself under
 the virtualenv's mpiexec; logs go to log/dream/<distribution>/ (binpacking.cma.16.64.*) or, with
@@ -32,17 +34,18 @@ one_thread_per_process()  # the MPI processes already fill the cores
 
 from binpacking.config import (  # noqa: E402
     DISTRIBUTION,
-    SHIPPED_DISTRIBUTIONS,
     SPEC,
     check_distribution,
+    check_models,
     dream_files,
     dream_log_prefix,
     model_files,
+    sizes_for,
     train_log_prefix,
 )
 from estool.arguments import int_in  # noqa: E402
 from estool.train import TrainConfig, build_parser, config_from_args, launch  # noqa: E402
-from worldmodels.config import DreamConfig, RolloutConfig  # noqa: E402
+from worldmodels.config import DreamConfig, EnvSpec, RolloutConfig  # noqa: E402
 from worldmodels.fileio import WorldModelsError, cli_main  # noqa: E402
 from worldmodels.mask_head import mask_path  # noqa: E402
 from worldmodels.onnx_encoder import add_encoder_argument  # noqa: E402
@@ -64,6 +67,13 @@ DREAM_DEFAULTS = replace(
     num_episode=16,    # the paper's 16 [paper sec. 4.3]: a dream step costs no V encoding (~45k steps/s a core)
     eval_steps=25)     # the paper's 25 [paper sec. 4.3]: best.json is the best mean in the dream
 DEFAULTS = DREAM_DEFAULTS
+
+
+def train_defaults(real: bool, spec: EnvSpec) -> TrainConfig:
+    """The defaults of a run in the real environment or the dream, for the models of ``spec``'s
+    capacity: its --cma_diagonal (config.SIZES: a diagonal covariance for capacity 100's 32,100 params)."""
+    return replace(REAL_DEFAULTS if real else DREAM_DEFAULTS,
+                   cma_diagonal=sizes_for(spec.rnn.action_size).cma_diagonal)
 
 
 def build_train_parser(defaults: TrainConfig):
@@ -89,16 +99,17 @@ def build_train_parser(defaults: TrainConfig):
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    ns = build_train_parser(DREAM_DEFAULTS).parse_args(argv)
-    defaults = REAL_DEFAULTS if ns.real else DREAM_DEFAULTS
-    if ns.real:  # parsed again with the real environment's defaults (however --real was spelled: --rea too)
-        ns = build_train_parser(defaults).parse_args(argv)
+    first = build_train_parser(DREAM_DEFAULTS).parse_args(argv)
+    spec = check_distribution(first.distribution, first.items)  # the models of its capacity
+    # parsed again with the defaults of the real environment or the dream (however --real was
+    # spelled: --rea too) and of the capacity (--cma_diagonal)
+    defaults = train_defaults(first.real, spec)
+    ns = build_train_parser(defaults).parse_args(argv)
     prefix = train_log_prefix if ns.real else dream_log_prefix
     ns.log_dir = ns.log_dir or str(prefix(ns.distribution).parent)
     cfg = config_from_args(ns, defaults)
-    check_distribution(ns.distribution, ns.items)
     rollout = from_options(ns, RolloutConfig())  # checks --num_envs
-    dream_cfg: DreamConfig = from_options(ns, SPEC.dream)
+    dream_cfg: DreamConfig = from_options(ns, spec.dream)
     if ns.items:
         dream_cfg = replace(dream_cfg, max_steps=ns.items)
     if ns.real:
@@ -108,27 +119,30 @@ def main(argv: list[str] | None = None) -> None:
                 raise WorldModelsError(f"{shown(path)} not found: run {step} first (bash extract.bash, then bash "
                                        f"gpu_jobs.bash), or evolve C on the shipped V and M: python train.py --real "
                                        f"--vae {shown(shipped.vae)} --rnn {shown(shipped.rnn)}")
+        check_models(spec, ns.distribution, vae=ns.vae, rnn=ns.rnn)
     else:
-        dreamt = dream_files(ns.distribution if ns.distribution in SHIPPED_DISTRIBUTIONS else DISTRIBUTION)
+        sizes = sizes_for(spec.rnn.action_size)
+        dreamt = dream_files(ns.distribution if ns.distribution in sizes.shipped else sizes.fallback)
         for path, step in ((ns.rnn, "rnn_train.py"), (mask_path(ns.rnn), "fit_mask.py"), (ns.initial_z, "series.py")):
             if not path.is_file():  # the fork's `python train.py` on a fresh checkout: both ways on
                 raise WorldModelsError(
                     f"{shown(path)} not found: run {step} first (bash dream.bash {ns.distribution}: the dream's "
                     f"pipeline on that distribution), or evolve C in the shipped M's dream: python train.py --rnn "
                     f"{shown(dreamt.rnn)} --initial_z {shown(dreamt.initial_z)} --distribution {ns.distribution}")
+        check_models(spec, ns.distribution, rnn=ns.rnn)
 
     def make_dream_evaluator():
         from worldmodels.evaluators import DreamEvaluator
-        return DreamEvaluator(SPEC, ns.rnn, ns.initial_z, dream=dream_cfg)
+        return DreamEvaluator(spec, ns.rnn, ns.initial_z, dream=dream_cfg)
 
     def make_evaluator():
         from worldmodels.envs import binpacking
         from worldmodels.evaluators import RealEvaluator
         make_env = partial(binpacking.make, distribution=ns.distribution, items=ns.items)
-        return RealEvaluator(SPEC, make_env, ns.vae, ns.rnn, num_envs=rollout.num_envs, encoder=ns.encoder,
+        return RealEvaluator(spec, make_env, ns.vae, ns.rnn, num_envs=rollout.num_envs, encoder=ns.encoder,
                              action_mask=binpacking.action_mask)
 
-    launch(cfg, SPEC.name, SPEC.controller.num_params, make_evaluator if ns.real else make_dream_evaluator)
+    launch(cfg, spec.name, spec.controller.num_params, make_evaluator if ns.real else make_dream_evaluator)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,9 @@
 
     python vae_train.py                       # budget from config.py, resumes if interrupted
     python vae_train.py --epochs 1 --max_frames 2000   # a quick run
+
+The records decide the size: episodes of capacity 100 (actions of width 100) train a V with z = 64
+(config.SIZES; README.md, "Capacity 100").
 """
 
 if __name__ == "__main__":

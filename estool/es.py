@@ -55,12 +55,19 @@ class CMAES(Optimizer):
         weight_decay: float = 0.01,  # [orig es.py] CMAES default
         seed: int = 0,
         x0: np.ndarray | None = None,
+        diagonal: bool = False,
     ):
+        """``diagonal``: pycma's ``CMA_diagonal`` (separable CMA-ES, Ros & Hansen 2008): a diagonal
+        covariance, time and memory linear in ``num_params``, for controllers too large for the full
+        one (its num_params^2 covariance); off by default."""
         super().__init__(num_params, popsize, weight_decay, seed)
         import cma  # lazy: only CMA users pay for the import
 
         x0 = np.zeros(self.num_params) if x0 is None else self._check_mu(x0)
         opts = {"popsize": self.popsize, "randn": _Randn(self.rng), "verbose": -9, "verb_disp": 0, "verb_log": 0}
+        self.diagonal = bool(diagonal)
+        if self.diagonal:
+            opts["CMA_diagonal"] = True
         self._es = cma.CMAEvolutionStrategy(x0, float(sigma_init), opts)
 
     def _sample(self) -> np.ndarray:
@@ -159,11 +166,14 @@ def make_optimizer(
     weight_decay: float = 0.01,
     antithetic: bool = False,
     seed: int = 0,
+    cma_diagonal: bool = False,
 ) -> Optimizer:
-    """Build an optimiser by name with the original train.py's settings for each [orig train.py]."""
+    """Build an optimiser by name with the original train.py's settings for each [orig train.py];
+    ``cma_diagonal``: 'cma' with a diagonal covariance (``CMAES``'s ``diagonal``; the others ignore it)."""
     name = name.lower()
     if name == "cma":
-        return CMAES(num_params, popsize=popsize, sigma_init=sigma_init, weight_decay=weight_decay, seed=seed)
+        return CMAES(num_params, popsize=popsize, sigma_init=sigma_init, weight_decay=weight_decay, seed=seed,
+                     diagonal=cma_diagonal)
     if name == "ga":
         return SimpleGA(num_params, popsize=popsize, sigma_init=sigma_init, sigma_decay=sigma_decay,
                         sigma_limit=0.02, elite_ratio=0.1, weight_decay=weight_decay, seed=seed)

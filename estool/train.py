@@ -82,6 +82,10 @@ class TrainConfig:
     """-s: seed of every episode seed of the run [orig 0; the paper also used 111]."""
     antithetic: bool = True
     """Candidates i and i + popsize/2 share episode seeds (oes also mirrors its noise) [orig 1]."""
+    cma_diagonal: bool = False
+    """new: --cma_diagonal 1: cma with a diagonal covariance (separable CMA-ES, pycma's CMA_diagonal),
+    time and memory linear in the parameters, for controllers too large for the full covariance
+    (num_params^2 floats). A run resumes with the optimiser its checkpoint holds."""
     common_seeds: bool = False
     """new: every candidate of a generation plays the same episode seeds (common random numbers), so
     with few episodes per candidate the ranking compares controllers, not how hard their tracks
@@ -173,6 +177,8 @@ def build_parser(
     p.add_argument("--weight_decay", type=r["weight_decay"], default=d.weight_decay, help=">= 0")
     p.add_argument("-s", "--seed_start", type=r["seed_start"], default=d.seed_start)
     p.add_argument("--antithetic", type=_int01, nargs="?", const=True, default=d.antithetic, help="0 or 1")
+    p.add_argument("--cma_diagonal", type=_int01, nargs="?", const=True, default=d.cma_diagonal,
+                   help="1: cma with a diagonal covariance (linear in the parameters; for large controllers)")
     p.add_argument("--common_seeds", action=argparse.BooleanOptionalAction, default=d.common_seeds,
                    help="every candidate of a generation plays the same episodes (common random numbers)")
     p.add_argument("--cap_time", type=_int01, nargs="?", const=True, default=d.cap_time,
@@ -327,11 +333,15 @@ def _start_state(cfg: TrainConfig, num_params: int, files: RunFiles, start_mean:
                 f"checkpoint {files.checkpoint} is for {state.num_params} params and popsize {state.popsize}, "
                 f"not {num_params} and {cfg.population}; re-run with --fresh to start over")
         logger.info("resuming from generation %d", state.generation)
+        held = bool(getattr(state.es, "diagonal", False))  # checkpoints written before the option: full
+        if cfg.optimizer.lower() == "cma" and held != cfg.cma_diagonal:
+            logger.warning("the checkpoint's CMA-ES has a %s covariance and keeps it (--cma_diagonal %d applies to "
+                           "new runs: --fresh)", "diagonal" if held else "full", cfg.cma_diagonal)
         return state
     try:
         es = make_optimizer(cfg.optimizer, num_params, cfg.population, sigma_init=cfg.sigma_init,
                             sigma_decay=cfg.sigma_decay, weight_decay=cfg.weight_decay,
-                            antithetic=cfg.antithetic, seed=cfg.seed_start)
+                            antithetic=cfg.antithetic, seed=cfg.seed_start, cma_diagonal=cfg.cma_diagonal)
     except ValueError as err:
         raise UsageError(str(err)) from err
     if start_mu is not None:
@@ -346,8 +356,9 @@ def _coordinate(cfg: TrainConfig, env_name: str, num_params: int, pool: LocalPoo
     files = _files(cfg, env_name)
     state = _start_state(cfg, num_params, files, start_mean, env_name)
     write_logs(files, state)  # drops anything logged after the last checkpoint
+    optimizer = cfg.optimizer + (" (diagonal covariance)" if getattr(state.es, "diagonal", False) else "")
     logger.info("training %s: %s, popsize %d, %d episodes per candidate, %d params, %d worker process(es), logs %s*",
-                env_name, cfg.optimizer, cfg.population, cfg.num_episode, num_params, pool.num_workers, files.prefix)
+                env_name, optimizer, cfg.population, cfg.num_episode, num_params, pool.num_workers, files.prefix)
     session_start, elapsed_before = time.monotonic(), state.elapsed
     while cfg.max_generations <= 0 or state.generation < cfg.max_generations:
         gen = state.generation + 1

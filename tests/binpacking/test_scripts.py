@@ -168,7 +168,7 @@ def test_baselines_play_the_items_of_the_environment_seeds():
 @pytest.mark.parametrize("script,args,hint", [
     ("extract.py", ("--distribution", "9:2,3:0.5,0.6"), "sum to 1.1, not 1"),
     ("extract.py", ("--distribution", "9:2,12:0.5,0.5"), "outside 1..9"),
-    ("extract.py", ("--distribution", "linear_waste_large"), "sized for bag capacity 9"),
+    ("extract.py", ("--distribution", "12:2,3:0.5,0.5"), "sized for bag capacity 9 or 100"),
     ("baselines.py", ("--distributions", "9:4:0.9"), "sum to 0.9"),
     ("bin_packing_environment.py", ("--distribution", "12:13:1"), "outside 1..12"),
     # vae_train/rnn_train import TensorFlow before they look at their input (core: pipeline.training)
@@ -178,7 +178,9 @@ def test_baselines_play_the_items_of_the_environment_seeds():
     ("train.py", ("-g", "1"), "run rnn_train.py first (bash dream.bash linear_waste"),
     ("train.py", ("--real", "-g", "1"), "vae_train.py"),
     ("fit_mask.py", (), "not found"),
-    ("train.py", ("-g", "1", "--distribution", "bounded_waste_large"), "sized for bag capacity 9"),
+    ("train.py", ("-g", "1", "--distribution", "12:2,3:0.5,0.5"), "sized for bag capacity 9 or 100"),
+    ("train.py", ("-g", "1", "--distribution", "bounded_waste_large"), "run rnn_train.py first (bash dream.bash "
+                                                                        "bounded_waste_large"),
     ("model.py", ("binpacking", "norender", "missing.json"), "not found"),
     ("model.py", ("binpacking", "norender", "--distribution", "oops"), "unknown distribution 'oops'"),
     ("dream_model.py", ("missing.json",), "not found"),

@@ -147,6 +147,21 @@ def test_factory_names_and_aliases():
         make_optimizer("pepg", 3, 5)
 
 
+def test_cma_diagonal_improves_pickles_and_stays_linear_in_memory():
+    """--cma_diagonal (pycma's CMA_diagonal): separable CMA-ES for controllers too large for a full
+    covariance (bin packing at capacity 100: 32,100 params)."""
+    es = make_optimizer("cma", 6, 24, sigma_init=0.1, weight_decay=0.0, seed=1, cma_diagonal=True)
+    assert isinstance(es, CMAES) and es.diagonal and not make_optimizer("cma", 6, 24).diagonal
+    start = float(-sphere(np.full((1, 6), -0.5))[0])
+    assert _run(es, sphere, 120) > start * 0.5
+    clone = pickle.loads(pickle.dumps(es))
+    np.testing.assert_array_equal(es.ask(), clone.ask())
+    n = 2000
+    full = len(pickle.dumps(make_optimizer("cma", n, 8)))
+    diagonal = len(pickle.dumps(make_optimizer("cma", n, 8, cma_diagonal=True)))
+    assert full > n * n * 8 and diagonal < full / 5, (full, diagonal)  # no n x n matrix
+
+
 @pytest.mark.parametrize("forget_best", [False, True])
 def test_simple_ga_forget_best(forget_best):
     ga = SimpleGA(2, popsize=4, elite_ratio=0.5, sigma_init=0.01, forget_best=forget_best, weight_decay=0.0)

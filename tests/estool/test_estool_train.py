@@ -62,6 +62,20 @@ def test_parse_args_defaults_and_original_flags():
         parse_args(["--antithetic", "2"])
 
 
+def test_cma_diagonal_option_reaches_the_optimiser_and_stays_with_the_checkpoint(tmp_path, caplog):
+    assert not parse_args([]).cma_diagonal
+    assert parse_args(["--cma_diagonal"]).cma_diagonal and not parse_args(["--cma_diagonal", "0"]).cma_diagonal
+    assert parse_args([], TrainConfig(cma_diagonal=True)).cma_diagonal  # an environment's default
+    caplog.set_level(logging.INFO, logger="estool")
+    run(_cfg(tmp_path, cma_diagonal=True, max_generations=2), "toy", DIM, _toy())
+    cfg = _cfg(tmp_path, cma_diagonal=True)
+    assert load_checkpoint(_files(cfg).checkpoint).es.diagonal
+    assert "training toy: cma (diagonal covariance), popsize 6" in caplog.text
+    run(_cfg(tmp_path, max_generations=3), "toy", DIM, _toy())  # resumed without the flag: still diagonal
+    assert load_checkpoint(_files(cfg).checkpoint).es.diagonal
+    assert "the checkpoint's CMA-ES has a diagonal covariance and keeps it" in caplog.text
+
+
 def test_procs_default_never_exceeds_cpus(monkeypatch):
     monkeypatch.setattr(mpi, "available_cpus", lambda: 2)
     assert TrainConfig(num_worker=64).procs() == 3

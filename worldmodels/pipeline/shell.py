@@ -13,6 +13,10 @@ path, loads ``<folder>.config`` (the folder the script lives in: the caller name
 imports no environment on its own) and runs the step's ``script_main`` with the folder's budget,
 through ``cli_main`` (``-q``/``-v``, one error line and exit 2). Scripts whose steps differ per
 game (extract.py, train.py, model.py) keep their own bodies.
+
+A folder whose models' sizes follow its data defines ``step_spec(step, argv) -> EnvSpec`` in its
+config instead of relying on ``SPEC`` alone: the steps then use what it returns (binpacking: the bag
+capacity of the recorded episodes).
 """
 
 from __future__ import annotations
@@ -27,38 +31,45 @@ from typing import Any
 STEPS = ("vae_train", "series", "rnn_train", "rnn_check", "fit_heads", "fit_mask")
 
 
+def _spec(config: ModuleType, step: str, argv: list[str]) -> Any:
+    """The folder's EnvSpec for ``step``: ``config.step_spec(step, argv)`` where it has one, else ``config.SPEC``."""
+    step_spec = getattr(config, "step_spec", None)
+    return config.SPEC if step_spec is None else step_spec(step, argv)
+
+
 def _vae_train(config: ModuleType, doc: str, argv: list[str]) -> Any:
     from worldmodels.pipeline import vae_train
-    defaults = vae_train.defaults_for(config.SPEC, config.VAE_EPOCHS, config.VAE_FRAMES_PER_EPOCH)
+    defaults = vae_train.defaults_for(_spec(config, "vae_train", argv), config.VAE_EPOCHS, config.VAE_FRAMES_PER_EPOCH)
     return vae_train.script_main(doc, defaults, argv)
 
 
 def _series(config: ModuleType, doc: str, argv: list[str]) -> Any:
     from worldmodels.pipeline import series
-    return series.script_main(doc, config.SPEC, argv)
+    return series.script_main(doc, _spec(config, "series", argv), argv)
 
 
 def _rnn_train(config: ModuleType, doc: str, argv: list[str]) -> Any:
     from worldmodels.pipeline import rnn_train
-    defaults = rnn_train.defaults_for(config.SPEC, config.RNN_EPOCHS, getattr(config, "RNN_STEPS_PER_EPOCH", None))
+    defaults = rnn_train.defaults_for(_spec(config, "rnn_train", argv), config.RNN_EPOCHS,
+                                      getattr(config, "RNN_STEPS_PER_EPOCH", None))
     return rnn_train.script_main(doc, defaults, argv)
 
 
 def _rnn_check(config: ModuleType, doc: str, argv: list[str]) -> Any:
     from worldmodels.pipeline import rnn_check
-    spec = config.SPEC
+    spec = _spec(config, "rnn_check", argv)
     return rnn_check.script_main(doc, spec.rnn, spec.paths.path("rnn"), spec.paths.path("series"), argv)
 
 
 def _fit_heads(config: ModuleType, doc: str, argv: list[str]) -> Any:
     from worldmodels.pipeline import fit_heads
-    spec = config.SPEC
+    spec = _spec(config, "fit_heads", argv)
     return fit_heads.script_main(doc, spec.rnn, spec.paths.path("rnn"), spec.paths.path("series"), argv)
 
 
 def _fit_mask(config: ModuleType, doc: str, argv: list[str]) -> Any:
     from worldmodels.pipeline import fit_mask
-    spec = config.SPEC
+    spec = _spec(config, "fit_mask", argv)
     return fit_mask.script_main(doc, spec.rnn, spec.paths.path("rnn"), spec.paths.path("series"), argv)
 
 
