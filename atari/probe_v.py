@@ -3,6 +3,7 @@
     python probe_v.py                               # the shipped Pong V, 20 random-policy episodes
     python probe_v.py --episodes 30 --seed 20000
     python probe_v.py --vae pong/tf_vae/vae.npz     # your own V
+    python probe_v.py --rnn trained/pong/rnn.npz    # also [z, h]: what C reads (h from M)
     python probe_v.py --episodes 2 --max_steps 200  # a quick check (what tests/atari/test_probe_v.py runs)
 
 Plays ``--episodes`` episodes of the game through this project's environment (the frames V was
@@ -16,6 +17,8 @@ chosen on the last quarter of the fitting rows) read each RAM coordinate from
 * [z_t, z_t-1], with the frame before (motion; z_-1 = z_0 at an episode's start);
 * the frame itself, average-pooled --pool x --pool (default 4: 16x16 = 256 inputs), the reference:
   what a linear read-out of the picture achieves;
+* with ``--rnn``, [z_t, h_t]: what C reads, h from M run over the episode as in a rollout
+  (h_0 = 0, h_t+1 = M(z_t, a_t, h_t)), so a ball V draws poorly may still reach C through h;
 * for the ball, the paddles' own RAM coordinates: Pong's opponent follows the ball (R^2 0.99 for the
   ball's row, measured), so a z that holds the opponent's paddle gives the ball's row without holding
   the ball. Each ball coordinate therefore gets a second row, "beyond paddles": what is left of it
@@ -25,7 +28,7 @@ The first 75 % of the episodes fit the probes, the last 25 % score them (R^2, he
 coordinates are fitted and scored only on the rows where the ball is on the screen (the RAM holds 0
 for a coordinate while the ball is out of play, between points). A coordinate that never changes
 (Pong's paddles never move sideways) is listed as constant. Prints a markdown table: target |
-R^2 from z | R^2 from z_t, z_t-1 | R^2 from pixels | R^2 from paddles (RAM) | rows (fit / held-out);
+R^2 from z | R^2 from z_t, z_t-1 | R^2 from pixels | [R^2 from [z, h]] | R^2 from paddles (RAM) | rows (fit / held-out);
 "-" where a probe does not apply (a paddle from the paddles) or has too few rows. The default run
 (20 episodes, ~17,700 steps) takes ~20 CPU seconds.
 """
@@ -48,7 +51,7 @@ one_thread_per_process()  # one math thread a process; OMP_NUM_THREADS=N overrid
 
 import numpy as np  # noqa: E402
 
-from atari.config import MAX_HOLD, TRAINED, env_options, parse  # noqa: E402
+from atari.config import MAX_HOLD, TRAINED, env_options, parse, spec_matching_rnn  # noqa: E402
 from estool.arguments import SEED, int_in  # noqa: E402
 from worldmodels.config import EnvSpec, RolloutConfig  # noqa: E402
 from worldmodels.fileio import WorldModelsError, atomic_write_json, cli_main  # noqa: E402
@@ -79,15 +82,17 @@ SEED_DEFAULT = 10_000  # episodes unlike extraction's (those draw their env seed
 HELD_OUT = 0.25       # the last quarter of the episodes scores the probes
 POOL = 4              # 64x64 -> 16x16 = 256 pixel inputs, about the size of [z_t, z_t-1] x 4
 BATCH = 256           # frames per V call
-COLUMNS = ("target", "R^2 from z", "R^2 from z_t, z_t-1", "R^2 from pixels", "R^2 from paddles (RAM)",
-           "rows (fit / held-out)")
 FEATURES = ("z", "z, z_prev", "pixels")  # the table's first three R^2 columns, in order
-PADDLES = "paddles"  # the fourth: the RAM of the targets that are not the ball (ball rows only)
+ZH = "z, h"  # with --rnn, a column after them: [z_t, h_t], what C reads
+PADDLES = "paddles"  # the last: the RAM of the targets that are not the ball (ball rows only)
+HEADINGS = {"z": "R^2 from z", "z, z_prev": "R^2 from z_t, z_t-1", "pixels": "R^2 from pixels",
+            ZH: "R^2 from [z, h]", PADDLES: "R^2 from paddles (RAM)"}
 
 
 def play(args: argparse.Namespace, spec: EnvSpec, max_steps: int | None, addresses: list[int]
          ) -> list[dict[str, np.ndarray]]:
-    """Episodes of the extraction policy: V's input frames (T, 64, 64, C) and the RAM at each (T, A)."""
+    """Episodes of the extraction policy: V's input frames (T, 64, 64, C), the RAM at each (T, A) and
+    the one-hot action taken on each frame (T, actions)."""
     from worldmodels.envs.atari import RandomHoldPolicy, action_to_env, make_from_config
 
     env = make_from_config(env_options(args, max_steps))
@@ -98,25 +103,35 @@ def play(args: argparse.Namespace, spec: EnvSpec, max_steps: int | None, address
             seed = args.seed + k
             policy = RandomHoldPolicy(np.random.default_rng([seed, 1]), spec.rnn.action_size, max_hold=args.max_hold)
             obs, _ = env.reset(seed=seed)
-            frames, ram = [obs], [ale.getRAM()[addresses]]
+            frames, ram, actions = [obs], [ale.getRAM()[addresses]], []
             while True:
-                obs, _, terminated, truncated, _ = env.step(action_to_env(policy(obs)))
+                action = policy(obs)
+                actions.append(action)
+                obs, _, terminated, truncated, _ = env.step(action_to_env(action))
                 if terminated or truncated:  # the last frame is never one an action is taken on (extract.py)
                     break
                 frames.append(obs)
                 ram.append(ale.getRAM()[addresses])
-            episodes.append({"frames": np.asarray(frames, np.uint8), "ram": np.asarray(ram, np.int64)})
+            episodes.append({"frames": np.asarray(frames, np.uint8), "ram": np.asarray(ram, np.int64),
+                             "action": np.asarray(actions, np.float32)})
     finally:
         env.close()
     return episodes
 
 
-def features(episodes: list[dict[str, np.ndarray]], vae_path: Path, spec: EnvSpec, encoder: str, pool: int
-             ) -> list[dict[str, np.ndarray]]:
-    """Each episode's z_t, [z_t, z_t-1] and pooled pixels (float, one row per step)."""
+def features(episodes: list[dict[str, np.ndarray]], vae_path: Path, spec: EnvSpec, encoder: str, pool: int,
+             rnn_path: Path | None = None) -> list[dict[str, np.ndarray]]:
+    """Each episode's z_t, [z_t, z_t-1] and pooled pixels (float, one row per step), and with
+    ``rnn_path`` [z_t, h_t]: M run over the episode as in a rollout (h_0 = 0, h_t+1 = M(z_t, a_t, h_t))."""
+    from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights
+    from worldmodels.probe import hidden_states
     from worldmodels.vae import NumpyVAE, load_weights
 
     v = NumpyVAE(load_weights(vae_path, spec.vae), spec.vae, encoder=encoder)
+    m = None
+    if rnn_path is not None:
+        rnn_spec = spec_matching_rnn(spec, rnn_path)  # with or without heads: the same h
+        m = NumpyMDNRNN(RNNWeights.load(rnn_path, rnn_spec.rnn), rnn_spec.rnn)
     out = []
     for ep in episodes:
         frames = ep["frames"]
@@ -124,7 +139,10 @@ def features(episodes: list[dict[str, np.ndarray]], vae_path: Path, spec: EnvSpe
         z_prev = np.concatenate([z[:1], z[:-1]])  # z_-1 = z_0: the game stands still before the first step
         n, side, _, c = frames.shape
         pixels = frames.reshape(n, side // pool, pool, side // pool, pool, c).mean(axis=(2, 4)) / 255.0
-        out.append({"z": z, "z, z_prev": np.hstack([z, z_prev]), "pixels": pixels.reshape(n, -1)})
+        row = {"z": z, "z, z_prev": np.hstack([z, z_prev]), "pixels": pixels.reshape(n, -1)}
+        if m is not None:
+            row[ZH] = np.hstack([z, hidden_states(m, z, ep["action"])])
+        out.append(row)
     return out
 
 
@@ -148,13 +166,14 @@ def probe_table(episodes: list[dict[str, np.ndarray]], feats: list[dict[str, np.
     ball = [j for j, t in enumerate(targets) if t.ball]
     paddles = [j for j, t in enumerate(targets) if not t.ball]
     visible = [np.all(ep["ram"][:, ball] != 0, axis=1) for ep in episodes]  # 0 = the ball is out of play
-    per_episode = {name: [f[name] for f in feats] for name in FEATURES}  # inputs, one array per episode
+    inputs = tuple(feats[0])  # FEATURES, and ZH with --rnn
+    per_episode = {name: [f[name] for f in feats] for name in inputs}  # inputs, one array per episode
     per_episode[PADDLES] = [ep["ram"][:, paddles].astype(np.float64) for ep in episodes]
     table = []
     for j, target in enumerate(targets):
         keep = visible if target.ball else [slice(None)] * len(episodes)
         y_all = [ep["ram"][:, j].astype(np.float64)[:, None] for ep in episodes]
-        names = FEATURES + ((PADDLES,) if target.ball else ())  # a paddle from the paddles: trivially 1
+        names = inputs + ((PADDLES,) if target.ball else ())  # a paddle from the paddles: trivially 1
         x = {name: (_gather(per_episode[name], keep, fit), _gather(per_episode[name], keep, test)) for name in names}
         y_fit, y_test = _gather(y_all, keep, fit), _gather(y_all, keep, test)
         versions = [(target.name, y_fit, y_test)]
@@ -164,7 +183,7 @@ def probe_table(episodes: list[dict[str, np.ndarray]], feats: list[dict[str, np.
                              y_test - (x[PADDLES][1] @ w + b)))
         for name, y_a, y_b in versions:
             row = {"target": name, "address": target.address, "fit_rows": len(y_a), "test_rows": len(y_b),
-                   "constant": None, **dict.fromkeys(FEATURES + (PADDLES,), math.nan)}
+                   "constant": None, **dict.fromkeys(inputs + (PADDLES,), math.nan)}
             values = np.unique(np.concatenate([y_a, y_b]))
             if len(values) == 1:
                 row["constant"] = int(values[0])
@@ -176,15 +195,18 @@ def probe_table(episodes: list[dict[str, np.ndarray]], feats: list[dict[str, np.
 
 
 def markdown(table: list[dict]) -> str:
+    """target | R^2 from z | from z_t, z_t-1 | from pixels | [from [z, h]] | from paddles | rows."""
     def cell(row: dict, name: str) -> str:
         if row["constant"] is not None:
             return f"constant ({row['constant']})"
         return "-" if math.isnan(row[name]) else f"{row[name]:.3f}"
 
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    names = tuple(name for name in HEADINGS if name in table[0])
+    columns = ("target",) + tuple(HEADINGS[name] for name in names) + ("rows (fit / held-out)",)
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for row in table:
         lines.append(f"| {row['target']} (ram[{row['address']}]) | "
-                     + " | ".join(cell(row, name) for name in FEATURES + (PADDLES,))
+                     + " | ".join(cell(row, name) for name in names)
                      + f" | {row['fit_rows']:,} / {row['test_rows']:,} |")
     return "\n".join(lines)
 
@@ -203,6 +225,8 @@ def make_parser(spec: EnvSpec) -> argparse.ArgumentParser:
                         help="hold each random action 1..N steps (default %(default)s, as extract.py: V's data)")
     parser.add_argument("--pool", type=int, choices=(2, 4, 8), default=POOL,
                         help="the pixel reference: the frame average-pooled NxN (default %(default)s: 16x16)")
+    parser.add_argument("--rnn", type=Path, default=None,
+                        help="also probe [z, h] with this M (h: M run over the episode, as C sees it)")
     add_encoder_argument(parser)
     parser.add_argument("--json", type=Path, default=None, help="also write the table here")
     return parser
@@ -218,7 +242,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     start, cpu = time.perf_counter(), time.process_time()
     episodes = play(args, spec, max_steps, [t.address for t in targets])
     played = time.perf_counter() - start
-    feats = features(episodes, args.vae, spec, args.encoder, args.pool)
+    feats = features(episodes, args.vae, spec, args.encoder, args.pool, args.rnn)
     table = probe_table(episodes, feats, targets)
     steps = sum(len(ep["ram"]) for ep in episodes)
     ball = [j for j, t in enumerate(targets) if t.ball]

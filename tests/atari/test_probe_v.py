@@ -6,8 +6,12 @@ import json
 
 import pytest
 
-from atari.probe_v import COLUMNS, RAM_TARGETS, main
+from atari.config import TRAINED
+from atari.probe_v import HEADINGS, RAM_TARGETS, ZH, main
 from worldmodels.fileio import WorldModelsError
+
+COLUMNS = ("target", "R^2 from z", "R^2 from z_t, z_t-1", "R^2 from pixels", "R^2 from paddles (RAM)",
+           "rows (fit / held-out)")
 
 
 def test_probe_v_prints_a_table_of_every_target(capsys, tmp_path):
@@ -33,3 +37,14 @@ def test_probe_v_prints_a_table_of_every_target(capsys, tmp_path):
 def test_probe_v_knows_the_ram_of_pong_only():
     with pytest.raises(WorldModelsError, match="RAM addresses"):
         main(["--game", "Breakout", "--episodes", "2", "--max_steps", "10"])
+
+
+def test_probe_v_with_m_adds_the_z_h_column(capsys):
+    """--rnn: [z, h] (h from M run over the episode) is probed too, in its own column before the paddles'."""
+    rnn = str(TRAINED / "pong" / "rnn.npz")
+    table = main(["--episodes", "2", "--max_steps", "120", "--encoder", "numpy", "--rnn", rnn])
+    header = capsys.readouterr().out.strip().splitlines()[1]
+    columns = [c.strip() for c in header.strip("|").split("|")]
+    assert columns == list(COLUMNS[:4]) + [HEADINGS[ZH]] + list(COLUMNS[4:])
+    player = next(row for row in table if row["target"] == "player_y")
+    assert -1e9 < player[ZH] <= 1.0 and player[ZH] != player["z"]  # scored, and not z's score again
