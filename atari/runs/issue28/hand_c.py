@@ -40,20 +40,17 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=30)
     parser.add_argument("--seed", type=int, default=30000)
     args = parser.parse_args()
-    from worldmodels.mdnrnn import NumpyMDNRNN, RNNWeights
-    from worldmodels.probe import fit_ridge, hidden_states, r2
-    from worldmodels.vae import NumpyVAE, load_weights
+    from worldmodels.probe import fit_ridge, r2
 
     spec = spec_matching_rnn(spec_for("Pong"), args.rnn)
     play_args = argparse.Namespace(episodes=args.episodes, seed=args.seed, max_hold=4, game="Pong",
                                    full_action_space=False, rgb=False)
     episodes = probe_v.play(play_args, spec, None, [PLAYER_Y, BALL_Y])
-    v = NumpyVAE(load_weights(args.vae, spec.vae), spec.vae)
-    m = NumpyMDNRNN(RNNWeights.load(args.rnn, spec.rnn), spec.rnn)
+    # [z_t, h_t] exactly as probe_v.py --rnn builds it (z = mu; h from M run over the episode)
+    feats = probe_v.features(episodes, args.vae, spec, "numpy", probe_v.POOL, args.rnn)
     xs, ys = [], []
-    for ep in episodes:
-        z = np.concatenate([v.encode_mu_logvar(ep["frames"][i:i + 256])[0] for i in range(0, len(ep["frames"]), 256)])
-        x = np.hstack([z, hidden_states(m, z, ep["action"])])
+    for ep, f in zip(episodes, feats):
+        x = f[probe_v.ZH]
         ram = ep["ram"].astype(np.float64)
         seen = ram[:, 1] != 0  # the ball in play
         xs.append(x[seen])
