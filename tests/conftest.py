@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -17,6 +18,17 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # pygame (CarRacing) never op
 # TensorFlow first: seen once on this machine, importing it late in a process that already held
 # pygame, Box2D, ALE, scipy and zmq crashed in TF's self-check (a segfault in pywrap_tensorflow).
 import tensorflow  # noqa: E402, F401
+
+
+@pytest.fixture(autouse=True)
+def _signal_dispositions():
+    """Each test leaves SIGINT and SIGTERM as it found them: estool's exit path after a Ctrl-C
+    ignores SIGINT, and an ignored signal is inherited by every child a later test starts."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for sig, handler in saved.items():
+        if signal.getsignal(sig) is not handler:
+            signal.signal(sig, handler)
 
 
 @pytest.fixture

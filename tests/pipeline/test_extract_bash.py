@@ -25,11 +25,19 @@ COMMAND = ["bash", str(REPO / "binpacking" / "extract.bash"), "-w", "2", "-e", s
            "--items", "1000", "--no_progress"]
 
 
+def _default_signals() -> None:
+    """In the child: SIGINT and SIGTERM as a terminal's job has them. A signal ignored when bash starts
+    cannot be trapped, and dispositions are inherited: an earlier test in this pytest process that
+    ran code ignoring SIGINT (estool's exit path after a Ctrl-C) made extract.bash deaf to it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _start(tmp_path: Path) -> subprocess.Popen:
     env = {**os.environ, "BINPACKING_WORKDIR": str(tmp_path), "OMP_NUM_THREADS": "1"}
     # a session of its own, as a terminal's foreground job: Ctrl-C reaches its whole process group
     return subprocess.Popen(COMMAND, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_default_signals)
 
 
 def _wait_for_workers(proc: subprocess.Popen, record: Path) -> list[psutil.Process]:
