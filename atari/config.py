@@ -58,14 +58,17 @@ def workdir() -> Path:
     return Path(os.environ.get("ATARI_WORKDIR") or HERE)
 
 
-def variant(game: str, full_action_space: bool = False, rgb: bool = False) -> str:
-    """Folder and run name of a game variant: ROM id + "_full" + "_rgb" (``space_invaders_full``)."""
-    from worldmodels.envs.atari import resolve_game
-    return resolve_game(game) + ("_full" if full_action_space else "") + ("_rgb" if rgb else "")
+def variant(game: str, full_action_space: bool = False, rgb: bool = False, dilate: int = 1) -> str:
+    """Folder and run name of a game variant: ROM id + "_full" + "_rgb" + "_dilate<k>"
+    (``space_invaders_full``, ``pong_dilate3``). A bad game or ``dilate``: one ``WorldModelsError``."""
+    from worldmodels.envs.atari import AtariConfig, resolve_game
+    AtariConfig(game=game, dilate=dilate)  # checks both
+    return (resolve_game(game) + ("_full" if full_action_space else "") + ("_rgb" if rgb else "")
+            + (f"_dilate{dilate}" if dilate != 1 else ""))
 
 
 def spec_for(game: str = DEFAULT_GAME, full_action_space: bool = False, rgb: bool = False,
-             heads: bool = True) -> EnvSpec:
+             heads: bool = True, dilate: int = 1) -> EnvSpec:
     """The EnvSpec of ``game``: C and M are sized by its action count (6 for Pong's minimal set).
 
     ``heads``: M also predicts reward and episode end (needed to train C in the dream).
@@ -74,7 +77,7 @@ def spec_for(game: str = DEFAULT_GAME, full_action_space: bool = False, rgb: boo
     from worldmodels.envs.atari import FRAME_SKIP, MAX_EPISODE_FRAMES, action_count
 
     n_actions = action_count(game, full_action_space)
-    name = variant(game, full_action_space, rgb)
+    name = variant(game, full_action_space, rgb, dilate)
     return EnvSpec(
         name=name,
         vae=VAEConfig(z_size=Z_SIZE, channels=3 if rgb else 1,  # grayscale by default [design]
@@ -114,7 +117,8 @@ def spec_for(game: str = DEFAULT_GAME, full_action_space: bool = False, rgb: boo
 def env_options(args: argparse.Namespace, max_steps: int | None = None):
     """The ``AtariConfig`` of the game the command line names (``max_steps``: cap in agent steps)."""
     from worldmodels.envs.atari import AtariConfig
-    cfg = AtariConfig(game=args.game, full_action_space=args.full_action_space, grayscale=not args.rgb)
+    cfg = AtariConfig(game=args.game, full_action_space=args.full_action_space, grayscale=not args.rgb,
+                      dilate=args.dilate)
     if max_steps:
         if max_steps < 1:
             raise WorldModelsError(f"--max_steps must be >= 1, got {max_steps}")
@@ -143,6 +147,9 @@ def add_game_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--full_action_space", action="store_true",
                        help="all 18 actions instead of the game's minimal set [Machado et al. 2018 recommend 18]")
     group.add_argument("--rgb", action="store_true", help="V sees RGB frames instead of grayscale")
+    group.add_argument("--dilate", type=int, default=1, metavar="K",
+                       help="before the resize to 64x64, a K x K maximum filter over the screen (odd K; 1: off), "
+                            "so that small objects (Pong's ball) stay bright; its own folder <game>_dilate<K>")
 
 
 def parse(argv: list[str] | None, make_parser: Callable[[EnvSpec], argparse.ArgumentParser],
@@ -157,7 +164,7 @@ def parse(argv: list[str] | None, make_parser: Callable[[EnvSpec], argparse.Argu
     pre = argparse.ArgumentParser(add_help=False)
     add_game_arguments(pre)
     known, _ = pre.parse_known_args(argv)
-    spec = spec_for(known.game, known.full_action_space, known.rgb, heads=heads)
+    spec = spec_for(known.game, known.full_action_space, known.rgb, heads=heads, dilate=known.dilate)
     parser = make_parser(spec)
     add_game_arguments(parser)
     return (parser.parse_args(argv) if parse_args is None else parse_args(parser, argv)), spec

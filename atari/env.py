@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.random is not None:
         play_random(args)
     elif not has_display():
-        name = variant(args.game, args.full_action_space, args.rgb)
+        name = variant(args.game, args.full_action_space, args.rgb, args.dilate)
         raise no_display("playing by keyboard", f"python model.py render --game {args.game} (writes "
                          f"videos/{name}_real_seed0.mp4); the random agent: python env.py --random 10")
     else:

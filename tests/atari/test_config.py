@@ -35,6 +35,22 @@ def test_variants_keep_their_own_folders(tmp_path, monkeypatch):
     assert spec.paths.path("log") == tmp_path / "log"  # one log folder: the notebook plots every game
     with pytest.raises(WorldModelsError, match="unknown Atari game"):
         spec_for("Pongg")
+    dilated = spec_for("Pong", dilate=3)
+    assert dilated.name == "pong_dilate3"
+    assert dilated.paths.path("vae") == tmp_path / "pong_dilate3" / "tf_vae" / "vae.npz"
+    with pytest.raises(WorldModelsError, match="dilate must be an odd number"):
+        variant("Pong", dilate=2)
+
+
+def test_dilate_reaches_the_spec_and_the_game_from_the_command_line():
+    import argparse
+
+    from atari.config import env_options, parse
+
+    args, spec = parse(["--game", "Pong", "--dilate", "5"], lambda spec: argparse.ArgumentParser())
+    assert spec.name == "pong_dilate5" and env_options(args).dilate == 5
+    args, spec = parse([], lambda spec: argparse.ArgumentParser())
+    assert spec.name == "pong" and env_options(args).dilate == 1
 
 
 def test_m_heads_are_read_from_the_weights_and_action_counts_checked(tmp_path, fake_rnn):

@@ -56,6 +56,31 @@ def test_rgb_option():
         env.close()
 
 
+def test_dilate_keeps_small_objects_bright_and_never_darkens():
+    """AtariConfig.dilate: a max filter before the area resize, so each 64x64 pixel is >= the plain
+    frame's (up to rounding) and the ball and paddle edges, diluted by the plain resize, get brighter."""
+    frames = {}
+    for k in (1, 3):
+        env = make("Pong", dilate=k)
+        try:
+            assert env.observation_space.shape == (64, 64, 1)
+            env.reset(seed=3)
+            frames[k] = np.array([env.step(i % 6)[0] for i in range(120)], np.int16)  # same screens: same seed, actions
+        finally:
+            env.close()
+    assert frames[3].shape == frames[1].shape == (120, 64, 64, 1)
+    gain = frames[3] - frames[1]
+    assert gain.min() >= -1, gain.min()
+    assert gain.max() > 60, gain.max()
+    assert 0 < (gain > 30).mean() < 0.2  # only around edges and small objects, not the whole court
+
+
+@pytest.mark.parametrize("k", [0, 2, -1])
+def test_dilate_must_be_odd_and_positive(k):
+    with pytest.raises(WorldModelsError, match="dilate must be an odd number"):
+        AtariConfig(dilate=k)
+
+
 def test_protocol_of_machado_et_al(pong):
     cfg = AtariConfig()
     assert (cfg.repeat_action_probability, cfg.frame_skip, cfg.max_frames, cfg.max_steps) == (0.25, 4, 18_000, 4500)

@@ -13,7 +13,8 @@ DQN's frame skip:
 * episodes capped at 18,000 emulator frames (5 minutes at 60 Hz) = 4,500 agent steps at skip 4.
 
 V sees the pooled frame in grayscale (ALE's own luminance), area-resized (cv2 INTER_AREA) to
-64x64: uint8 (64, 64, 1); RGB (64, 64, 3) is an option. ``render()`` gives the full 210x160 RGB
+64x64: uint8 (64, 64, 1); RGB (64, 64, 3) is an option, and so is a maximum filter before the
+resize (``dilate``) that keeps small objects bright. ``render()`` gives the full 210x160 RGB
 screen. Actions are the game's minimal action set by default (6 for Pong) or the full 18
 (``full_action_space``; see atari/README.md for the choice). C picks one by argmax and M is fed
 it one-hot (``one_hot`` / ``action_to_env``); ``RandomHoldPolicy`` is the extraction policy.
@@ -137,6 +138,11 @@ class AtariConfig:
     """Side of the square observation [World Models paper: 64x64]."""
     noop_max: int = 0
     """Random no-ops at reset: 0, as sticky actions replace them [Machado et al. 2018]."""
+    dilate: int = 1
+    """Before the resize, each screen pixel takes the brightest value within ``dilate`` x ``dilate``
+    (odd; 1: off), so that an object smaller than one cell of the 64x64 frame (2.5 x 3.3 screen
+    pixels) keeps its full brightness there: Pong's ball is 2 x 4 screen pixels, a faint smear after
+    the area resize (atari/EXPERIMENTS.md). Objects grow by ``dilate - 1`` pixels each way."""
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.repeat_action_probability < 1.0:
@@ -147,6 +153,8 @@ class AtariConfig:
             raise WorldModelsError(f"max_frames must be >= frame_skip ({self.frame_skip}), got {self.max_frames}")
         if self.noop_max < 0:
             raise WorldModelsError(f"noop_max must be >= 0, got {self.noop_max}")
+        if self.dilate < 1 or self.dilate % 2 == 0:
+            raise WorldModelsError(f"dilate must be an odd number >= 1 (1: off), got {self.dilate}")
         resolve_game(self.game)  # one clear line for an unknown game, before any ROM is loaded
 
     @property
@@ -215,9 +223,34 @@ def _build(cfg: AtariConfig, render_mode: str | None = None) -> gym.Env:
         render_mode=cast(Literal["human", "rgb_array"] | None, render_mode),  # checked above
     )
     sticky = StickyActions(base, cfg.repeat_action_probability)
-    return AtariPreprocessing(sticky, noop_max=cfg.noop_max, frame_skip=cfg.frame_skip, screen_size=cfg.obs_size,
-                              terminal_on_life_loss=False, grayscale_obs=cfg.grayscale, grayscale_newaxis=True,
-                              scale_obs=False)
+    screen = base.observation_space.shape
+    assert screen is not None  # ale-py's Box: (210, 160) or (210, 160, 3)
+    screen_h, screen_w = screen[:2]
+    # dilated frames are resized by Dilate, after the dilation: the wrapper below keeps the screen's size
+    size = cfg.obs_size if cfg.dilate == 1 else (screen_w, screen_h)
+    env: gym.Env = AtariPreprocessing(sticky, noop_max=cfg.noop_max, frame_skip=cfg.frame_skip, screen_size=size,
+                                      terminal_on_life_loss=False, grayscale_obs=cfg.grayscale,
+                                      grayscale_newaxis=True, scale_obs=False)
+    return env if cfg.dilate == 1 else Dilate(env, cfg.dilate, cfg.obs_size)
+
+
+class Dilate(gym.ObservationWrapper):
+    """``AtariConfig.dilate``: a k x k maximum filter over the pooled screen, then the area resize
+    to ``size`` x ``size`` that AtariPreprocessing does otherwise (cv2 INTER_AREA)."""
+
+    def __init__(self, env: gym.Env, k: int, size: int):
+        super().__init__(env)
+        self.kernel = np.ones((k, k), np.uint8)
+        self.size = size
+        shape = env.observation_space.shape
+        assert shape is not None  # AtariPreprocessing's Box (210, 160, channels)
+        channels = shape[-1]
+        self.observation_space = gym.spaces.Box(0, 255, (size, size, channels), np.uint8)
+
+    def observation(self, observation: np.ndarray) -> np.ndarray:
+        import cv2
+        frame = cv2.resize(cv2.dilate(observation, self.kernel), (self.size, self.size), interpolation=cv2.INTER_AREA)
+        return frame.reshape(self.observation_space.shape)  # cv2 drops a single channel's axis
 
 
 STICKY_STREAM = 2
