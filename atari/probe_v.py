@@ -234,7 +234,8 @@ def make_parser(spec: EnvSpec) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> list[dict]:
     args, spec = parse(argv, make_parser)
-    game = spec.name.removesuffix("_rgb").removesuffix("_full")
+    from worldmodels.envs.atari import resolve_game
+    game = resolve_game(args.game)  # the ROM: the variant's options (--rgb, --dilate ...) keep its RAM
     if game not in RAM_TARGETS:
         raise WorldModelsError(f"RAM addresses are known for {', '.join(RAM_TARGETS)} only, not {game!r}")
     targets = RAM_TARGETS[game]

@@ -39,6 +39,13 @@ def test_probe_v_knows_the_ram_of_pong_only():
         main(["--game", "Breakout", "--episodes", "2", "--max_steps", "10"])
 
 
+def test_probe_v_reads_pongs_ram_in_every_variant():
+    """--dilate (and --rgb, --full_action_space) change the folder's name, not the game's RAM."""
+    table = main(["--dilate", "3", "--vae", str(TRAINED / "pong" / "vae.npz"), "--episodes", "2",
+                  "--max_steps", "120", "--encoder", "numpy"])
+    assert {row["target"] for row in table} >= {"player_y", "ball_x"}
+
+
 def test_probe_v_with_m_adds_the_z_h_column(capsys):
     """--rnn: [z, h] (h from M run over the episode) is probed too, in its own column before the paddles'."""
     rnn = str(TRAINED / "pong" / "rnn.npz")
