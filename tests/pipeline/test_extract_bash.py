@@ -17,9 +17,9 @@ from worldmodels.data import load_episode
 
 REPO = Path(__file__).resolve().parents[2]
 # 2 workers x 80 episodes of 1000 items: ~0.2 s an episode, so the workers are still busy when the
-# signal comes (after each wrote its first episode) even if one starts seconds after the other on a
-# loaded machine (with 30 each, a worker once finished before the other's first episode), and a
-# full re-run takes seconds
+# signal comes (after each wrote its first episode), with margin for a worker that starts late on a
+# loaded machine, and a full re-run takes seconds. (The fresh-clone failures once blamed on load were
+# the inherited SIG_IGN that _default_signals clears.)
 EPISODES = 160
 COMMAND = ["bash", str(REPO / "binpacking" / "extract.bash"), "-w", "2", "-e", str(EPISODES), "--",
            "--items", "1000", "--no_progress"]

@@ -142,7 +142,7 @@ class AtariConfig:
     """Before the resize, each screen pixel takes the brightest value within ``dilate`` x ``dilate``
     (odd; 1: off), so that an object smaller than one cell of the 64x64 frame (2.5 x 3.3 screen
     pixels) keeps its full brightness there: Pong's ball is 2 x 4 screen pixels, a faint smear after
-    the area resize (atari/EXPERIMENTS.md). Objects grow by ``dilate - 1`` pixels each way."""
+    the area resize (atari/EXPERIMENTS.md). Bright objects grow by (dilate - 1) / 2 pixels on each side."""
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.repeat_action_probability < 1.0:
