@@ -84,7 +84,8 @@ def spec_for(game: str = DEFAULT_GAME, full_action_space: bool = False, rgb: boo
                       mean_frame=True,        # else a Pong V stays on a plateau where z carries nothing
                                               # (EXPERIMENTS.md)
                       foreground_weight=FOREGROUND_WEIGHT,
-                      learning_rate=1e-3),    # measured: at 1e-4 a Pong V still ignored z after 400 steps
+                      learning_rate=1e-3,     # measured: at 1e-4 a Pong V still ignored z after 400 steps
+                      frames=f"atari {name}"),  # a V for another game or preprocessing is refused on load
         rnn=RNNConfig(
             z_size=Z_SIZE,
             action_size=n_actions,        # M is fed the one-hot action [design]

@@ -133,6 +133,27 @@ def test_weights_round_trip_and_wrong_shapes(tmp_path):
         vae.load_weights(tmp_path / "bad.npz", cfg)
 
 
+def test_frames_are_written_and_a_v_for_other_frames_is_refused(tmp_path):
+    from dataclasses import replace
+    cfg = VAEConfig(z_size=32, channels=1, frames="atari pong_dilate3")
+    rng = np.random.default_rng(4)
+    weights = {name: (rng.standard_normal(k).astype(np.float32), rng.standard_normal(b).astype(np.float32))
+               for name, (k, b) in vae.weight_shapes(cfg).items()}
+    path = tmp_path / "vae.npz"
+    vae.save_weights(path, weights, cfg)
+    with np.load(path) as data:
+        assert str(data[vae.FRAMES]) == "atari pong_dilate3"
+    vae.load_weights(path, cfg)  # the same frames
+    with pytest.raises(WorldModelsError, match="trained on 'atari pong_dilate3' frames.*'atari pong' frames"):
+        vae.load_weights(path, replace(cfg, frames="atari pong"))
+    vae.load_weights(path, replace(cfg, frames="atari pong"), check_frames=False)  # a start point for fine-tuning
+    vae.load_weights(path, replace(cfg, frames=""))  # a config that names no frames checks none
+    vae.save_weights(tmp_path / "old.npz", weights, replace(cfg, frames=""))  # as files written before the field
+    with np.load(tmp_path / "old.npz") as data:
+        assert vae.FRAMES not in data.files
+    vae.load_weights(tmp_path / "old.npz", cfg)
+
+
 def test_mean_frame_keras_matches_numpy_and_starts_at_the_mean():
     """VAEConfig.mean_frame: the encoder sees x - m, the decoder adds logit(m); numpy == Keras."""
     from worldmodels import keras_vae

@@ -45,6 +45,11 @@ class VAEConfig:
     vae.npz. False = the original."""
     learning_rate: float = 1e-4
     """Adam learning rate [orig vae_train.py]."""
+    frames: str = ""
+    """What frames V is trained on, e.g. "atari pong_dilate3": written into vae.npz and checked
+    when one is loaded, so that a V is never used silently on frames of the same shape made
+    another way (a dilated Atari screen, another game). "" = neither written nor checked (an
+    environment with one kind of frame)."""
     batch_size: int = 100
     """Images per batch [orig vae_train.py]."""
     epochs: int = 10

@@ -31,6 +31,7 @@ IMAGE_SIZE = 64
 FLAT_SIZE = 1024  # 2 x 2 x 256 after the encoder [orig vae.py]
 LAYER_ORDER = ("enc_conv1", "enc_conv2", "enc_conv3", "enc_conv4", "enc_fc_mu", "enc_fc_log_var",
                "dec_fc", "dec_deconv1", "dec_deconv2", "dec_deconv3", "dec_deconv4")
+FRAMES = "frames"  # VAEConfig.frames, a 0-d string array; absent in files written without one
 MEAN_FRAME = "mean_frame"  # VAEConfig.mean_frame: (frame in [0,1] (64,64,C), empty "bias")
 MEAN_FRAME_CLIP = 0.01     # m is clipped to [0.01, 0.99] so logit(m) is finite (|logit| <= 4.6)
 
@@ -133,11 +134,16 @@ def save_weights(path: str | Path, weights: VAEWeights, cfg: VAEConfig, dtype: s
         arrays[f"{name}/kernel"] = kernel.astype(dtype)
         arrays[f"{name}/bias"] = bias.astype(dtype)
     arrays["config"] = np.array([cfg.z_size, cfg.channels], np.int64)
+    if cfg.frames:
+        arrays[FRAMES] = np.array(cfg.frames)
     atomic_savez(path, compressed=True, **arrays)  # compressed= given: else mypy takes arrays for values of it
 
 
-def load_weights(path: str | Path, cfg: VAEConfig, step_hint: str = "vae_train.py") -> VAEWeights:
-    """Read ``vae.npz`` (or an original ``vae.json``) and check it fits ``cfg``."""
+def load_weights(path: str | Path, cfg: VAEConfig, step_hint: str = "vae_train.py",
+                 check_frames: bool = True) -> VAEWeights:
+    """Read ``vae.npz`` (or an original ``vae.json``) and check it fits ``cfg``: its shapes and,
+    unless ``check_frames`` is False (a start point for fine-tuning), the frames it was trained on
+    (``VAEConfig.frames``, where both the file and ``cfg`` name them)."""
     path = Path(path)
     if not path.is_file():
         raise WorldModelsError(f"no VAE weights at {path}: run {step_hint} first")
@@ -147,9 +153,14 @@ def load_weights(path: str | Path, cfg: VAEConfig, step_hint: str = "vae_train.p
         with np.load(path) as data:
             weights = {name: (data[f"{name}/kernel"].astype(np.float32), data[f"{name}/bias"].astype(np.float32))
                        for name in LAYER_ORDER + (MEAN_FRAME,) if f"{name}/kernel" in data.files}
+            frames = str(data[FRAMES]) if FRAMES in data.files else ""
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as err:
         raise WorldModelsError(f"VAE weights {path} are corrupt ({err}); re-run {step_hint}") from err
     check_weights(weights, cfg, source=f"VAE weights {path}")
+    if check_frames and frames and cfg.frames and frames != cfg.frames:
+        raise WorldModelsError(f"VAE weights {path} were trained on {frames!r} frames, but this run makes "
+                               f"{cfg.frames!r} frames: give the options V was trained with (the game, "
+                               f"--dilate, --rgb) or train a V for these frames with {step_hint}")
     return weights
 
 

@@ -118,3 +118,22 @@ def test_scripts_exit_2_with_one_line(tmp_path):
     res = subprocess.run(["bash", str(REPO / "atari" / "extract.bash"), "-w", "1", "-e", "1", "--", "--game", "Pongg"],
                          env=env, capture_output=True, text=True, timeout=120)
     assert res.returncode == 2 and "unknown Atari game" in res.stderr and not (tmp_path / "pongg").exists()
+
+
+def test_a_v_for_other_frames_is_refused(work, capsys, fake_rnn):
+    """A V trained with --dilate 3, given by path to a run without it, is one line, not a silent mismatch."""
+    from worldmodels import vae
+    dilated, pong = spec_for("Pong", dilate=3), spec_for("Pong")
+    weights = {name: (np.full(k, 0.5 if name == vae.MEAN_FRAME else 0.0, np.float32), np.zeros(b, np.float32))
+               for name, (k, b) in vae.weight_shapes(dilated.vae).items()}
+    v = work / "vae_dilate3.npz"
+    vae.save_weights(v, weights, dilated.vae)
+    rnn, controller = work / "rnn.npz", work / "pong.json"
+    fake_rnn(rnn, pong)
+    controller.write_text(json.dumps([[0.0] * pong.controller.num_params, 1.0]))
+    files = ["--vae", str(v), "--rnn", str(rnn)]
+    code, last = run_main("model", ["norender", str(controller), *files, "--episodes", "1", "--max_steps", "5"], capsys)
+    assert code == 2 and "trained on 'atari pong_dilate3' frames, but this run makes 'atari pong' frames" in last, last
+    code, last = run_main("model", ["norender", str(controller), *files, "--episodes", "1", "--max_steps", "5",
+                                    "--dilate", "3"], capsys)
+    assert code == 0, last

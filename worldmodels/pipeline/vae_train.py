@@ -144,7 +144,7 @@ def train(cfg: VAETrainConfig) -> Path:
     start_weights = None
     if cfg.init_from is not None:  # read before TensorFlow loads: a wrong file is one line at once
         from worldmodels.vae import load_weights
-        start_weights = load_weights(cfg.init_from, cfg.vae)
+        start_weights = load_weights(cfg.init_from, cfg.vae, check_frames=False)  # any frames: a start point
     if cfg.max_episodes:
         files = files[:cfg.max_episodes]
     files, total, bad = readable_episodes(files)
