@@ -1,4 +1,4 @@
-"""The shipped Pong agent (atari/trained/pong/) loads through model.py's default paths and plays."""
+"""The shipped agents (atari/trained/<game>/) load through model.py's default paths and play."""
 
 from __future__ import annotations
 
@@ -15,20 +15,31 @@ from worldmodels.vae import load_weights
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_pong_is_shipped_small_and_sized_for_pong():
-    assert "pong" in shipped_games()
-    spec = spec_for("Pong")
-    folder = TRAINED / "pong"
+# The random agent's mean over 100 episodes, seeds 0..99 (`python env.py --random 100 --game G`; README.md):
+# every shipped C's training evaluation must beat it.
+RANDOM_SCORE = {"pong": -20.31, "breakout": 1.36}
+
+
+def test_pong_and_the_issue_28_games_are_shipped():
+    assert {"pong"} <= set(shipped_games())
+
+
+@pytest.mark.parametrize("game", shipped_games())
+def test_shipped_agent_is_small_sized_for_its_game_and_beat_random(game):
+    spec = spec_for(game)
+    folder = TRAINED / game
     assert sum(p.stat().st_size for p in folder.iterdir()) < 30e6  # the issue's bound for V, M and C
     weights = load_weights(folder / "vae.npz", spec.vae)
     assert "mean_frame" in weights  # V was trained with the mean frame
-    params, best = read_json(folder / "pong.best.json")
-    assert len(params) == spec.controller.num_params and best > -20.7, best  # its training eval beat random
+    params, best = read_json(folder / f"{game}.best.json")
+    assert len(params) == spec.controller.num_params
+    assert best > RANDOM_SCORE[game], (game, best)  # its training evaluation beat random
 
 
+@pytest.mark.parametrize("game", shipped_games())
 @pytest.mark.parametrize("where", ["real", "dream"])
-def test_model_py_plays_the_shipped_agent_by_default(where):
-    out = subprocess.run([sys.executable, "atari/model.py", where, "norender", "--episodes", "2", "--max_steps", "60"],
-                         cwd=REPO, capture_output=True, text=True, timeout=300)
+def test_model_py_plays_the_shipped_agent_by_default(where, game):
+    out = subprocess.run([sys.executable, "atari/model.py", where, "norender", "--episodes", "2", "--max_steps", "60",
+                          "--game", game], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "seed 0 average_reward" in out.stdout.splitlines()[-1], out.stdout[-500:]
