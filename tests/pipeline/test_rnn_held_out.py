@@ -45,5 +45,11 @@ def test_until_flat_stops_and_needs_held_out(tcfg, monkeypatch):  # noqa: F811
     cfg = replace(tcfg, held_out=tcfg.series_path, held_out_episodes=2, epochs=5, until_flat=True)
     rnn_train.train(cfg)
     assert json.loads((cfg.out_dir / "checkpoint.json").read_text())["epochs_done"] == 2
+    before = (cfg.out_dir / "rnn.npz").read_bytes()
+    rnn_train.train(cfg)  # the same command again: M is already flat, so it is left as it is
+    assert json.loads((cfg.out_dir / "checkpoint.json").read_text())["epochs_done"] == 2
+    assert (cfg.out_dir / "rnn.npz").read_bytes() == before
+    rnn_train.train(replace(cfg, until_flat=False, epochs=3))  # without --until_flat it trains on
+    assert json.loads((cfg.out_dir / "checkpoint.json").read_text())["epochs_done"] == 3
     with pytest.raises(WorldModelsError, match="--until_flat needs --held_out"):
         rnn_train.script_main("x", replace(tcfg, out_dir=tcfg.out_dir), ["--until_flat"])

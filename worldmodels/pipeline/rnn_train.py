@@ -210,6 +210,14 @@ def flat(nll: list[float]) -> bool:
     return bool(before - nll[-1] < FLAT_GAIN * abs(before))
 
 
+def already_flat(path: Path, done: int) -> bool:
+    """Whether ``--until_flat`` stopped a run after its checkpointed epoch ``done`` (held_out.json)."""
+    if not path.is_file():
+        return False
+    rows = [r for r in read_json(path, "held-out log") if r["epoch"] <= done]
+    return len(rows) == done and flat([r["held_out_nll"] for r in rows])
+
+
 def held_out_callback(cfg: RNNTrainConfig, model, steps_per_epoch: int):
     """After every epoch: M's held-out NLL appended to out_dir/held_out.json (rows of epochs after the
     checkpoint dropped, so a resumed run rewrites them) and, with ``until_flat``, the stop."""
@@ -271,6 +279,9 @@ def train(cfg: RNNTrainConfig) -> Path:
     if done >= cfg.epochs:
         logger.info("M already trained for %d epochs (%s); pass --fresh to retrain", done, out)
         return out
+    if cfg.until_flat and done and already_flat(cfg.out_dir / "held_out.json", done):
+        logger.info("M's held-out NLL was already flat after epoch %d (%s); pass --fresh to retrain", done, out)
+        return out  # a re-run must not move an M that later steps (C) were trained on
     logger.info("M: %d episodes, %d frames; %d batches of %d x %d per epoch, epochs %d..%d",
                 len(series.episode_lengths), len(series.mu), steps, cfg.rnn.batch_size, cfg.rnn.seq_len, done + 1,
                 cfg.epochs)

@@ -43,8 +43,9 @@ FILES=(--vae "$VAE" --rnn "$W/$VARIANT/tf_rnn/rnn.npz" --initial_z "$W/$VARIANT/
 "$PY" train.py -n 32 -e 2 --common_seeds --eval_steps 10 --num_eval 32 -g "$GENS" --max_steps "$MAX_STEPS" \
   "${FILES[@]}" "${G[@]}"
 SCORE="$W/$VARIANT/score_seed0.txt"
-if [[ ! -s "$SCORE" ]]; then
-  "$PY" model.py real norender "$W/log/$VARIANT.cma.2.32.best.json" 0 --procs 2 "${FILES[@]}" "${G[@]}" > "$SCORE.tmp"
+BEST="$W/log/$VARIANT.cma.2.32.best.json"
+if [[ ! -s "$SCORE" || "$BEST" -nt "$SCORE" ]]; then  # scored again after more generations (GENS raised)
+  "$PY" model.py real norender "$BEST" 0 --procs 2 "${FILES[@]}" "${G[@]}" > "$SCORE.tmp"
   mv "$SCORE.tmp" "$SCORE"
 fi
 RANDOM_SCORE="$W/$VARIANT/random_seed0.txt"
