@@ -159,8 +159,8 @@ def load_weights(path: str | Path, cfg: VAEConfig, step_hint: str = "vae_train.p
     check_weights(weights, cfg, source=f"VAE weights {path}")
     if check_frames and frames and cfg.frames and frames != cfg.frames:
         raise WorldModelsError(f"VAE weights {path} were trained on {frames!r} frames, but this run makes "
-                               f"{cfg.frames!r} frames: give the options V was trained with (the game, "
-                               f"--dilate, --rgb) or train a V for these frames with {step_hint}")
+                               f"{cfg.frames!r} frames: give the options V was trained with, or train a V "
+                               f"for these frames with {step_hint}")
     return weights
 
 
