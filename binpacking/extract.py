@@ -41,7 +41,7 @@ from binpacking.config import (  # noqa: E402
     check_models,
     sizes_for,
 )
-from estool.arguments import float_in, int_in  # noqa: E402
+from estool.arguments import int_in  # noqa: E402
 from worldmodels.fileio import cli_main  # noqa: E402
 from worldmodels.pipeline import extract  # noqa: E402
 
@@ -60,12 +60,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="all (default), a name, or C:s1,s2:p1,p2; '+' joins several")
     parser.add_argument("--items", type=int_in(1), default=None,
                         help="items per episode (default: the distribution's, 1000 at capacity 9, 10000 at 100)")
-    own = parser.add_argument_group("the agent's own play (iterative training)")
-    own.add_argument("--controller", type=Path, default=None, help="C that plays (default: the extraction mix)")
-    own.add_argument("--explore", type=float_in(0.0, 1.0), default=0.1,
-                     help="probability of a random valid move instead of C's (default %(default)s)")
-    own.add_argument("--vae", type=Path, default=SPEC.paths.path("vae"), help="V (default %(default)s)")
-    own.add_argument("--rnn", type=Path, default=SPEC.paths.path("rnn"), help="M (default %(default)s)")
+    extract.add_agent_args(parser, vae=SPEC.paths.path("vae"), rnn=SPEC.paths.path("rnn"))
     # an episode lasts --items steps unless --max_frames cuts it; --num_episodes: the capacity's default
     parser.set_defaults(max_frames=None, num_episodes=None)
     for action in parser._actions:  # noqa: SLF001 - argparse keeps no public way to reword a help
@@ -89,19 +84,12 @@ def main(argv: list[str] | None = None) -> None:
         envs.append(binpacking.make(distribution=args.distribution, items=args.items))  # WorldModels/BinPacking-v0
         return envs[-1]
 
-    agent = None
-    if args.controller is not None:
-        from worldmodels.evaluators import load_agent
-        from worldmodels.formats import read_controller
-        check_models(spec, args.distribution, vae=args.vae, rnn=args.rnn)
-        params = read_controller(args.controller, spec.controller.num_params)
-        agent = load_agent(spec, args.vae, args.rnn)
-
     def make_policy(rng):
-        if agent is not None:
-            from worldmodels.agent_policy import AgentPolicy
-            return AgentPolicy(agent, params, args.explore, lambda: binpacking.valid_mask(envs[-1].bins.state))
         return binpacking.ExtractionPolicy(lambda: envs[-1].bins.state, capacity)
+
+    if args.controller is not None:  # C plays, a random valid move with probability --explore
+        check_models(spec, args.distribution, vae=args.vae, rnn=args.rnn)
+        make_policy = extract.agent_policy_factory(spec, args, lambda: binpacking.valid_mask(envs[-1].bins.state))
 
     written = extract.run_extract(cfg, make_env, make_policy, binpacking.action_to_env)
     print(f"worker {cfg.worker}: wrote {written} new episodes to {cfg.out_dir}")

@@ -90,3 +90,27 @@ def test_extract_with_a_controller_records_its_play_with_masks(tmp_path):
         assert ep["mask"].shape == (50, 9) and ep["mask"].dtype == bool
         played = ep["action"].argmax(axis=1)
         assert ep["mask"][np.arange(50), played].all()  # every move C made was valid
+
+
+def test_doom_extract_with_a_controller_records_its_play(tmp_path):
+    """Doom's extract.py --controller (issue #26's iterative training): the shipped agent plays, and
+    without exploration the record's actions are C's own, tanh of its linear output: in [-1, 1]
+    and not the random policy's holds of 1..10 frames."""
+    env = {**os.environ, "DOOMRNN_WORKDIR": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(
+        [sys.executable, "extract.py", "--controller", "trained/doomrnn.cma.16.64.best.json", "--vae",
+         "trained/vae.npz", "--rnn", "trained/rnn.npz", "--explore", "0", "--num_episodes", "1",
+         "--min_frames", "0", "--max_frames", "40", "--worker", "201", "--seed", "201", "--no_progress"],
+        cwd=REPO / "doomrnn", env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    files = sorted((tmp_path / "record").glob("201_201_*.npz"))
+    assert len(files) == 1
+    with np.load(files[0]) as ep:
+        a = ep["action"][:, 0]
+        assert ep["obs"].shape == (40, 64, 64, 3) and np.all(np.abs(a) <= 1.0)
+        assert np.count_nonzero(np.diff(a[:15])) >= 12  # a new action on (nearly) every frame (later C may hold 1.0)
+    missing = subprocess.run(
+        [sys.executable, "extract.py", "--controller", str(tmp_path / "none.json"), "--num_episodes", "1"],
+        cwd=REPO / "doomrnn", env=env, capture_output=True, text=True, timeout=300)
+    assert missing.returncode == 2 and "none.json" in missing.stderr
+    assert not (tmp_path / "record" / "0_0_00000.npz").exists()

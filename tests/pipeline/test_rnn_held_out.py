@@ -53,3 +53,22 @@ def test_until_flat_stops_and_needs_held_out(tcfg, monkeypatch):  # noqa: F811
     assert json.loads((cfg.out_dir / "checkpoint.json").read_text())["epochs_done"] == 3
     with pytest.raises(WorldModelsError, match="--until_flat needs --held_out"):
         rnn_train.script_main("x", replace(tcfg, out_dir=tcfg.out_dir), ["--until_flat"])
+
+
+def test_init_from_starts_a_new_run_only(tcfg, monkeypatch, tmp_path):  # noqa: F811
+    from worldmodels import keras_mdnrnn
+    start = RNNWeights.random(tcfg.rnn, np.random.default_rng(5))
+    start.save(tmp_path / "start.npz", tcfg.rnn)
+    set_to = []
+    real_set = keras_mdnrnn.set_weights
+    monkeypatch.setattr(keras_mdnrnn, "set_weights", lambda model, w: (set_to.append(w), real_set(model, w)))
+    cfg = replace(tcfg, epochs=1, init_from=tmp_path / "start.npz")
+    rnn_train.train(cfg)
+    assert len(set_to) == 1 and np.array_equal(set_to[0].kernel, start.kernel)
+    trained = RNNWeights.load(cfg.out_dir / "rnn.npz", cfg.rnn)  # one epoch on from there: near, not equal
+    assert not np.array_equal(trained.kernel, start.kernel)
+    assert np.abs(trained.kernel - start.kernel).max() < 0.05
+    rnn_train.train(replace(cfg, epochs=2))  # resumed from its checkpoint: the start file plays no part
+    assert len(set_to) == 1
+    with pytest.raises(WorldModelsError, match="no RNN weights"):
+        rnn_train.train(replace(cfg, out_dir=tmp_path / "other", init_from=tmp_path / "missing.npz"))

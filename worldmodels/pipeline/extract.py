@@ -29,8 +29,9 @@ import gymnasium as gym
 import numpy as np
 from tqdm import tqdm
 
-from estool.arguments import SEED, int_in
+from estool.arguments import SEED, float_in, int_in
 from estool.files import check_writable_folder
+from worldmodels.config import EnvSpec
 from worldmodels.data import RECORD_SUFFIX, save_episode
 from worldmodels.envs.base import Policy
 from worldmodels.fileio import WorldModelsError
@@ -181,3 +182,26 @@ def config_from_args(args: argparse.Namespace, defaults: ExtractConfig) -> Extra
     return ExtractConfig(num_episodes=args.num_episodes, seed=args.seed, out_dir=args.out_dir,
                          min_frames=args.min_frames, max_frames=args.max_frames, worker=args.worker,
                          max_attempts=defaults.max_attempts, progress=not args.no_progress)
+
+
+def add_agent_args(parser: argparse.ArgumentParser, vae: Path, rnn: Path, explore: float = 0.1) -> None:
+    """Options of the agent's own play (``--controller`` with ``--explore``, ``--vae``, ``--rnn``):
+    the new data of iterative training [paper sec. 5] (``worldmodels.agent_policy``)."""
+    own = parser.add_argument_group("the agent's own play (iterative training)")
+    own.add_argument("--controller", type=Path, default=None, help="C that plays (default: the extraction policy)")
+    own.add_argument("--explore", type=float_in(0.0, 1.0), default=explore,
+                     help="probability of a random move instead of C's (default %(default)s)")
+    own.add_argument("--vae", type=Path, default=vae, help="V (default %(default)s)")
+    own.add_argument("--rnn", type=Path, default=rnn, help="M (default %(default)s)")
+
+
+def agent_policy_factory(spec: EnvSpec, args: argparse.Namespace, valid_actions: Callable[[], np.ndarray] | None = None
+                         ) -> Callable[[np.random.Generator], Policy]:
+    """``make_policy`` for ``run_extract`` that plays ``args.controller`` with ``args.vae`` and ``args.rnn``
+    (``add_agent_args``): V, M and C are read here, so a wrong file is one line before any episode."""
+    from worldmodels.agent_policy import AgentPolicy
+    from worldmodels.evaluators import load_agent
+    from worldmodels.formats import read_controller
+    params = read_controller(args.controller, spec.controller.num_params)
+    agent = load_agent(spec, args.vae, args.rnn)
+    return lambda rng: AgentPolicy(agent, params, args.explore, valid_actions)

@@ -26,6 +26,7 @@ from worldmodels.config import EnvSpec, RNNConfig
 from worldmodels.data import Series
 from worldmodels.fileio import WorldModelsError, atomic_write_json, read_json
 from worldmodels.logs import tensorflow_startup_hidden
+from worldmodels.mdnrnn import RNNWeights
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,9 @@ class RNNTrainConfig:
     held_out_episodes: int = 100
     until_flat: bool = False
     """Stop before ``epochs`` once the held-out NLL has stopped improving (``flat``)."""
+    init_from: Path | None = None
+    """An ``rnn.npz`` whose weights a new run starts from (not the optimiser state): M retrained on
+    more data (issue #26's iterative training), or a trained M carried on at another layout."""
 
 
 class SequenceBatches:
@@ -180,6 +184,8 @@ def add_arguments(parser: argparse.ArgumentParser, defaults: RNNTrainConfig) -> 
                         help=f"with --held_out: stop once the held-out NLL improved by less than "
                              f"{FLAT_GAIN * 100:g} %% over the last fifth of the epochs (at least {FLAT_MIN_EPOCHS} "
                              f"epochs)")
+    parser.add_argument("--init_from", type=Path, default=defaults.init_from,
+                        help="rnn.npz: a new run starts from these weights (a resumed run ignores it)")
 
 
 def config_from_args(args: argparse.Namespace, defaults: RNNTrainConfig) -> RNNTrainConfig:
@@ -189,7 +195,8 @@ def config_from_args(args: argparse.Namespace, defaults: RNNTrainConfig) -> RNNT
     return replace(defaults, rnn=replace(defaults.rnn, batch_size=args.batch_size, seq_len=args.seq_len),
                    epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, series_path=args.series,
                    out_dir=args.out_dir, seed=args.seed, fresh=args.fresh, held_out=args.held_out,
-                   held_out_episodes=args.held_out_episodes, until_flat=args.until_flat)
+                   held_out_episodes=args.held_out_episodes, until_flat=args.until_flat,
+                   init_from=args.init_from)
 
 
 FLAT_GAIN = 0.01
@@ -255,6 +262,8 @@ def held_out_callback(cfg: RNNTrainConfig, model, steps_per_epoch: int):
 
 def train(cfg: RNNTrainConfig) -> Path:
     series = Series.load(cfg.series_path, step_hint="series.py")
+    # read before Keras loads: a missing or wrong file is one line at once
+    start_weights = None if cfg.init_from is None else RNNWeights.load(cfg.init_from, cfg.rnn)
     data = SequenceBatches(series, cfg.rnn, seed=cfg.seed)
     steps = cfg.steps_per_epoch or data.steps_per_epoch()
 
@@ -271,6 +280,9 @@ def train(cfg: RNNTrainConfig) -> Path:
     model.optimizer.build(model.trainable_variables)
     cfg.out_dir.mkdir(parents=True, exist_ok=True)
     done = training.resume_epoch(model, cfg.out_dir, steps, cfg.fresh)
+    if start_weights is not None and done == 0:
+        keras_mdnrnn.set_weights(model, start_weights)
+        logger.info("M starts from %s", cfg.init_from)
     out = cfg.out_dir / "rnn.npz"
 
     def export() -> None:

@@ -7,8 +7,9 @@
 #    (worker 99, seed 99: 5 % of the total) in WORKDIR/held/record, never used to train V or M.
 # 2. V: the shipped V (trained/vae.npz, 1,200 other episodes), so V never saw the held-out ones.
 # 3. The series of both with that V.
-# 4. M from scratch as the original (100 sequences x 500, Adam 1e-3 decaying to 1e-5 [orig doomrnn.py])
-#    on jax (the fastest backend here, README.md) when it is installed, its held-out NLL after every
+# 4. M at the original's layout (100 sequences x 500, Adam 1e-3 decaying to 1e-5 [orig doomrnn.py]),
+#    starting from the shipped M's weights (INIT_FROM; its ~1,800 steps on 1,200 other episodes: 2 cores
+#    cannot afford the original's 24,400 steps from scratch; INIT_FROM= starts from random weights), on jax (the fastest backend here, README.md) when it is installed, its held-out NLL after every
 #    epoch in WORKDIR/tf_rnn/held_out.json, until that NLL is flat (< 1 % better over the last fifth
 #    of the epochs) or EPOCHS (default 400 [orig]) are done.
 set -euo pipefail
@@ -18,6 +19,7 @@ PY="$D/../.venv/bin/python"
 export DOOMRNN_WORKDIR="${WORKDIR:-$HERE/work}"
 W="$DOOMRNN_WORKDIR"
 EPOCHS="${EPOCHS:-400}"
+INIT_FROM="${INIT_FROM-$D/trained/rnn.npz}"
 cd "$D"
 mkdir -p "$W/tf_vae"
 bash extract.bash -w 2 -e 4000 -s 0 -- --no_progress
@@ -26,5 +28,6 @@ DOOMRNN_WORKDIR="$W/held" "$PY" extract.py --seed 99 --worker 99 --num_episodes 
 [[ -f "$W/series/series.npz" ]] || "$PY" series.py
 [[ -f "$W/held/series/series.npz" ]] || DOOMRNN_WORKDIR="$W/held" "$PY" series.py --vae "$W/tf_vae/vae.npz"
 if "$PY" -c 'import jax' 2>/dev/null; then export KERAS_BACKEND=jax; fi
-"$PY" rnn_train.py --epochs "$EPOCHS" --held_out "$W/held/series/series.npz" --held_out_episodes 210 --until_flat
+"$PY" rnn_train.py --epochs "$EPOCHS" --held_out "$W/held/series/series.npz" --held_out_episodes 210 --until_flat \
+    ${INIT_FROM:+--init_from "$INIT_FROM"}
 "$PY" rnn_check.py --series "$W/held/series/series.npz" --episodes 210
