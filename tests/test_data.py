@@ -207,3 +207,23 @@ def test_series_errors(tmp_path):
     with pytest.raises(AssertionError):
         Series(mu=np.zeros((4, 2)), logvar=np.zeros((4, 2)), action=np.zeros((4, 1)),
                episode_lengths=np.array([2, 3]))
+
+
+def test_series_concatenate_keeps_episodes_in_order_and_checks_the_parts():
+    rng = np.random.default_rng(0)
+
+    def part(lengths, with_done=True):
+        n = int(sum(lengths))
+        return Series(mu=rng.standard_normal((n, 3)).astype(np.float32), logvar=np.zeros((n, 3), np.float32),
+                      action=rng.standard_normal((n, 1)).astype(np.float32), episode_lengths=np.array(lengths),
+                      done=np.zeros(n, np.float32) if with_done else None)
+
+    a, b = part([4, 5]), part([3])
+    joined = Series.concatenate([a, b])
+    assert joined.episode_lengths.tolist() == [4, 5, 3] and np.array_equal(joined.mu[9:], b.mu)
+    assert joined.restart.tolist() == [1, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0] and len(joined.done) == 12
+    assert joined.reward is None
+    with pytest.raises(WorldModelsError, match="'done' is in some and not in others"):
+        Series.concatenate([a, part([2], with_done=False)], names=["a.npz", "b.npz"])
+    with pytest.raises(WorldModelsError, match="no series"):
+        Series.concatenate([])

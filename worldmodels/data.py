@@ -199,6 +199,31 @@ class Series:
         atomic_savez(path, compressed=False, **arrays)
 
     @classmethod
+    def concatenate(cls, parts: Sequence[Series], names: Sequence[str] = ()) -> Series:
+        """Several series as one, episodes in order (M trained on random play and on the agent's own
+        episodes of iterative training). An optional array must be in every part or in none; ``names``
+        (the parts' files) go into the error."""
+        if not parts:
+            raise WorldModelsError("no series to join")
+        widths = {(p.mu.shape[1], p.action.shape[1] if p.action.ndim > 1 else 1) for p in parts}
+        if len(widths) > 1:
+            raise WorldModelsError(f"series {list(names) or ''} have different z / action widths {sorted(widths)}: "
+                                   f"encoded by different Vs, or of different environments?")
+
+        def joined(field: str) -> np.ndarray | None:
+            arrays = [getattr(p, field) for p in parts]
+            if all(a is None for a in arrays):
+                return None
+            if any(a is None for a in arrays):
+                raise WorldModelsError(f"series {list(names) or ''}: '{field}' is in some and not in others")
+            return np.concatenate(arrays)
+
+        return cls(mu=np.concatenate([p.mu for p in parts]), logvar=np.concatenate([p.logvar for p in parts]),
+                   action=np.concatenate([p.action for p in parts]),
+                   episode_lengths=np.concatenate([p.episode_lengths for p in parts]),
+                   reward=joined("reward"), done=joined("done"), mask=joined("mask"))
+
+    @classmethod
     def load(cls, path: str | Path, step_hint: str = "series.py") -> Series:
         path = Path(path)
         if not path.is_file():

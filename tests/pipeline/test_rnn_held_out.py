@@ -72,3 +72,21 @@ def test_init_from_starts_a_new_run_only(tcfg, monkeypatch, tmp_path):  # noqa: 
     assert len(set_to) == 1
     with pytest.raises(WorldModelsError, match="no RNN weights"):
         rnn_train.train(replace(cfg, out_dir=tmp_path / "other", init_from=tmp_path / "missing.npz"))
+
+
+def test_add_series_trains_on_both_and_refuses_another_v(tcfg, caplog, tmp_path):  # noqa: F811
+    import logging
+
+    from worldmodels.data import Series
+    caplog.set_level(logging.INFO, logger="worldmodels.pipeline.rnn_train")
+    base = Series.load(tcfg.series_path)
+    more = Series(mu=base.mu[:22], logvar=base.logvar[:22], action=base.action[:22], episode_lengths=np.full(2, 11))
+    more.save(tmp_path / "more.npz")
+    rnn_train.train(replace(tcfg, add_series=(tmp_path / "more.npz",)))
+    assert "M: 6 episodes, 66 frames" in caplog.text
+    other_v = replace(more, mu=np.zeros((22, 7), np.float32), logvar=np.zeros((22, 7), np.float32))
+    other_v.save(tmp_path / "other.npz")
+    with pytest.raises(WorldModelsError, match=r"other.npz.*different z / action widths"):
+        rnn_train.train(replace(tcfg, out_dir=tmp_path / "x", add_series=(tmp_path / "other.npz",)))
+    with pytest.raises(WorldModelsError, match="no series at .*missing.npz"):
+        rnn_train.train(replace(tcfg, out_dir=tmp_path / "y", add_series=(tmp_path / "missing.npz",)))

@@ -49,6 +49,9 @@ class RNNTrainConfig:
     held_out_episodes: int = 100
     until_flat: bool = False
     """Stop before ``epochs`` once the held-out NLL has stopped improving (``flat``)."""
+    add_series: tuple[Path, ...] = ()
+    """More series M trains on, after ``series_path``'s episodes (iterative training: the agent's
+    own episodes, encoded into a series of their own so the random ones are not re-encoded)."""
     init_from: Path | None = None
     """An ``rnn.npz`` whose weights a new run starts from (not the optimiser state): M retrained on
     more data (issue #26's iterative training), or a trained M carried on at another layout."""
@@ -173,6 +176,8 @@ def add_arguments(parser: argparse.ArgumentParser, defaults: RNNTrainConfig) -> 
     parser.add_argument("--batch_size", type=int_in(1), default=defaults.rnn.batch_size)
     parser.add_argument("--seq_len", type=int_in(1), default=defaults.rnn.seq_len)
     parser.add_argument("--series", type=Path, default=defaults.series_path)
+    parser.add_argument("--add_series", type=Path, nargs="+", default=list(defaults.add_series), metavar="SERIES",
+                        help="more series to train on besides --series (e.g. the agent's own episodes)")
     parser.add_argument("--out_dir", type=Path, default=defaults.out_dir)
     parser.add_argument("--seed", type=SEED, default=defaults.seed)
     parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint")
@@ -194,6 +199,7 @@ def config_from_args(args: argparse.Namespace, defaults: RNNTrainConfig) -> RNNT
         raise WorldModelsError("--until_flat needs --held_out SERIES (the episodes whose NLL decides)")
     return replace(defaults, rnn=replace(defaults.rnn, batch_size=args.batch_size, seq_len=args.seq_len),
                    epochs=args.epochs, steps_per_epoch=args.steps_per_epoch, series_path=args.series,
+                   add_series=tuple(args.add_series),
                    out_dir=args.out_dir, seed=args.seed, fresh=args.fresh, held_out=args.held_out,
                    held_out_episodes=args.held_out_episodes, until_flat=args.until_flat,
                    init_from=args.init_from)
@@ -262,6 +268,10 @@ def held_out_callback(cfg: RNNTrainConfig, model, steps_per_epoch: int):
 
 def train(cfg: RNNTrainConfig) -> Path:
     series = Series.load(cfg.series_path, step_hint="series.py")
+    if cfg.add_series:
+        paths = (cfg.series_path, *cfg.add_series)
+        series = Series.concatenate([series] + [Series.load(p, step_hint="series.py") for p in cfg.add_series],
+                                    names=[str(p) for p in paths])
     # read before Keras loads: a missing or wrong file is one line at once
     start_weights = None if cfg.init_from is None else RNNWeights.load(cfg.init_from, cfg.rnn)
     data = SequenceBatches(series, cfg.rnn, seed=cfg.seed)

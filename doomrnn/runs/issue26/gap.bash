@@ -4,6 +4,7 @@
 # row per controller goes to OUT (TSV: label, M, dream 1.00 mean/std, dream 1.15 mean/std, real
 # mean/std). Rows already in OUT are kept (re-running resumes). Add controllers as
 # "label:controller.json:rnn.npz" arguments; without arguments, the shipped ones and C = 0 (stands still).
+# V and the dream's first frames: VAE and INITIAL_Z (default: the shipped trained/vae.npz, initial_z.json).
 #
 #   bash doomrnn/runs/issue26/gap.bash
 #   OUT=gap.tsv bash doomrnn/runs/issue26/gap.bash "tau1.15:log/tau1.15/doomrnn.cma.16.64.best.json:tf_rnn/rnn.npz"
@@ -25,7 +26,7 @@ touch "$OUT"
 for ENTRY in "$@"; do
   IFS=: read -r LABEL CTRL RNN <<< "$ENTRY"
   if cut -f1 "$OUT" | grep -qxF "$LABEL"; then continue; fi
-  FILES=(--vae trained/vae.npz --rnn "$RNN" --initial_z trained/initial_z.json)
+  FILES=(--vae "${VAE:-trained/vae.npz}" --rnn "$RNN" --initial_z "${INITIAL_Z:-trained/initial_z.json}")
   ROW="$LABEL	$RNN"
   for TAU in 1.00 1.15; do
     ROW+="	$("$PY" model.py doomrnn norender "$CTRL" 1000 --temperature "$TAU" "${FILES[@]}" | mean_std)"
