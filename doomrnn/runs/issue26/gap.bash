@@ -4,7 +4,8 @@
 # row per controller goes to OUT (TSV: label, M, dream 1.00 mean/std, dream 1.15 mean/std, real
 # mean/std). Rows already in OUT are kept (re-running resumes). Add controllers as
 # "label:controller.json:rnn.npz" arguments; without arguments, the shipped ones and C = 0 (stands still).
-# V and the dream's first frames: VAE and INITIAL_Z (default: the shipped trained/vae.npz, initial_z.json).
+# V and the dream's first frames: VAE and INITIAL_Z (default: the shipped trained/vae.npz, initial_z.json);
+# EPISODES (default 100) per score, for a quick look.
 #
 #   bash doomrnn/runs/issue26/gap.bash
 #   OUT=gap.tsv bash doomrnn/runs/issue26/gap.bash "tau1.15:log/tau1.15/doomrnn.cma.16.64.best.json:tf_rnn/rnn.npz"
@@ -21,6 +22,7 @@ if [[ $# -eq 0 ]]; then
          "real-trained:trained/real/doomreal.cma.8.24.best.json:trained/real/rnn.npz" \
          "C = 0 (stands still):$ZERO:trained/rnn.npz"
 fi
+EPISODES="${EPISODES:-100}"
 mean_std() { awk '/average_reward/ {print $4 "\t" $6}' ; }
 touch "$OUT"
 for ENTRY in "$@"; do
@@ -29,9 +31,9 @@ for ENTRY in "$@"; do
   FILES=(--vae "${VAE:-trained/vae.npz}" --rnn "$RNN" --initial_z "${INITIAL_Z:-trained/initial_z.json}")
   ROW="$LABEL	$RNN"
   for TAU in 1.00 1.15; do
-    ROW+="	$("$PY" model.py doomrnn norender "$CTRL" 1000 --temperature "$TAU" "${FILES[@]}" | mean_std)"
+    ROW+="	$("$PY" model.py doomrnn norender "$CTRL" 1000 --episodes "$EPISODES" --temperature "$TAU" "${FILES[@]}" | mean_std)"
   done
-  ROW+="	$("$PY" model.py doomreal norender "$CTRL" 1000 --procs 2 "${FILES[@]}" | mean_std)"
+  ROW+="	$("$PY" model.py doomreal norender "$CTRL" 1000 --episodes "$EPISODES" --procs 2 "${FILES[@]}" | mean_std)"
   echo "$ROW" >> "$OUT"
   echo "$ROW"
 done

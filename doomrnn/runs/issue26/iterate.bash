@@ -4,6 +4,7 @@
 #
 #   WORKDIR=/work/doom26 bash doomrnn/runs/issue26/iterate.bash 2          # rounds 0, 1 and 2
 #   WORKDIR=/work/doom26 GENERATIONS=10 ROUND_EPISODES=100 bash doomrnn/runs/issue26/iterate.bash 1
+#   ... iterate.bash 1 -n 8 -e 4        # options after the count go to train.py
 #
 # Round 0: C evolved in the dream of run.bash's M (WORKDIR/tf_rnn, copied to WORKDIR/iter/0/rnn.npz
 #   once: M0), starting from the shipped C, GENERATIONS generations at TAU.
@@ -19,11 +20,12 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 D="$(cd "$HERE/../.." && pwd)"
 PY="$D/../.venv/bin/python"
-if [[ $# -ne 1 || ! "$1" =~ ^[0-9]+$ ]]; then
-  echo "usage: WORKDIR=DIR bash iterate.bash ROUNDS   (after WORKDIR=DIR bash run.bash)" >&2
+if [[ $# -lt 1 || ! "$1" =~ ^[0-9]+$ ]]; then
+  echo "usage: WORKDIR=DIR bash iterate.bash ROUNDS [train.py options]   (after WORKDIR=DIR bash run.bash)" >&2
   exit 2
 fi
 ROUNDS="$1"
+shift
 export DOOMRNN_WORKDIR="${WORKDIR:?set WORKDIR to the folder of run.bash}"
 W="$DOOMRNN_WORKDIR"
 [[ -f "$W/tf_rnn/rnn.npz" ]] || { echo "error: no M in $W/tf_rnn: run WORKDIR=$W bash $HERE/run.bash first" >&2; exit 2; }
@@ -34,7 +36,6 @@ ROUND_EPOCHS="${ROUND_EPOCHS:-5}"
 OUT="${OUT:-$W/gap.tsv}"
 VAE="$W/tf_vae/vae.npz"
 INITIAL_Z="$W/tf_initial_z/initial_z.json"
-PREFIX=doomrnn.cma.16.64.
 if "$PY" -c 'import jax' 2>/dev/null; then export KERAS_BACKEND=jax; fi
 cd "$D"
 PREV=trained/doomrnn.cma.16.64.best.json   # round 0 starts from the shipped C
@@ -48,12 +49,14 @@ for ((I = 0; I <= ROUNDS; I++)); do
         echo $((DONE + ROUND_EPOCHS)) > "$R/m_epochs"
       fi
       HALF=$(((ROUND_EPISODES + 1) / 2))  # two workers, one a core
+      PIDS=()
       for K in 0 1; do
         DOOMRNN_WORKDIR="$R" "$PY" extract.py --controller "$PREV" --explore 0.1 --vae "$VAE" \
           --rnn "$W/iter/$((I - 1))/rnn.npz" --num_episodes "$HALF" --worker $((200 + 2 * I + K)) \
           --seed $((200 + 2 * I + K)) --no_progress &
+        PIDS+=($!)
       done
-      wait %1 && wait %2
+      for P in "${PIDS[@]}"; do wait "$P"; done  # set -e: a failed worker stops the round
       [[ -f "$R/series/series.npz" ]] || DOOMRNN_WORKDIR="$R" "$PY" series.py --vae "$VAE"
       ADD=()
       for ((J = 1; J <= I; J++)); do ADD+=("$W/iter/$J/series/series.npz"); done
@@ -62,12 +65,13 @@ for ((I = 0; I <= ROUNDS; I++)); do
     fi
     cp "$W/tf_rnn/rnn.npz" "$R/rnn.npz.tmp" && mv "$R/rnn.npz.tmp" "$R/rnn.npz"
   fi
-  BEST="$R/$PREFIX"best.json
   if [[ ! -f "$R/done" ]]; then
     "$PY" train.py --temperature "$TAU" --log_dir "$R" --rnn "$R/rnn.npz" --initial_z "$INITIAL_Z" \
-      --init_from "$PREV" --eval_steps 10 -g "$GENERATIONS"
+      --init_from "$PREV" --eval_steps 10 -g "$GENERATIONS" "$@"
     touch "$R/done"
   fi
+  BEST=$(ls "$R"/doomrnn.cma.*.best.json 2>/dev/null | head -1)  # the name carries -e and the population
+  [[ -n "$BEST" ]] || { echo "error: train.py wrote no best.json in $R: evaluate at least once (--eval_steps)" >&2; exit 2; }
   INITIAL_Z="$INITIAL_Z" VAE="$VAE" OUT="$OUT" bash "$HERE/gap.bash" "round $I (tau $TAU):$BEST:$R/rnn.npz"
   PREV="$BEST"
 done
