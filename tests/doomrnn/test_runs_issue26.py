@@ -1,5 +1,6 @@
 """doomrnn/runs/issue26/iterate.bash on a tiny work folder: round 0 (C in M's dream) and one round of
-iterative training (C's own episodes, M further on old + new, C again), each into the gap table."""
+iterative training (C's own episodes, M further on old + new, C again), each into the gap table; then
+table2.bash (C per temperature) on round 0's M."""
 
 from __future__ import annotations
 
@@ -55,6 +56,13 @@ def test_iterate_runs_round_0_and_one_round_and_resumes(workdir):
     again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)  # everything is done: kept
     assert again.returncode == 0 and (workdir / "iter" / "1" / "rnn.npz").read_bytes() == before
     assert "launching" not in again.stdout + again.stderr
+    table2 = subprocess.run(["bash", str(DOOM / "runs" / "issue26" / "table2.bash"), *cmd[3:]],
+                            env={**env, "TAUS": "0.50 1.15"}, capture_output=True, text=True, timeout=900)
+    assert table2.returncode == 0, table2.stderr[-3000:]
+    rows = [line.split("\t") for line in (workdir / "table2.tsv").read_text().splitlines()]
+    assert [r[0] for r in rows] == ["0.50", "1.15"] and all(len(r) == 7 for r in rows)
+    assert (workdir / "table2" / "tau0.50" / "done").is_file()
+    assert not (workdir / "table2" / "tau1.15").exists()  # round 0 of iterate.bash is that run
 
 
 def test_iterate_without_run_bash_says_what_to_run(tmp_path):
