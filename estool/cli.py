@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -170,5 +171,18 @@ def cli_main(main: Callable[[list[str]], Any], argv: list[str] | None = None,
         sys.exit(130)
     except SystemExit as stop:
         if stop.code in (0, None) and asks_for_help(args):  # argparse printed the script's own options
-            print(logging_help(), end="")
+            try:
+                print(logging_help(), end="", flush=True)
+            except BrokenPipeError:  # `--help | head` closed the pipe: the reader has what it wanted
+                _stdout_to_devnull()
         raise
+    except BrokenPipeError:  # output piped into a reader that stopped early (`| head`): no traceback
+        _stdout_to_devnull()
+        sys.exit(1)
+
+
+def _stdout_to_devnull() -> None:
+    """Point stdout at /dev/null, so that Python's flush at exit does not raise on the closed pipe
+    again (the recipe of Python's signal module documentation, "Note on SIGPIPE")."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

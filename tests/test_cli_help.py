@@ -128,3 +128,15 @@ def test_quiet_hides_info_lines_and_keeps_the_results():
     assert "1 episodes in" in plain.stderr and "1 episodes in" not in plain.stdout, plain.stderr
     assert quiet.stderr == "", quiet.stderr
     assert quiet.stdout == plain.stdout and plain.stdout.splitlines()[-1].startswith("seed 0 average_reward ")
+
+
+def test_help_into_a_closed_pipe_ends_without_a_traceback():
+    """`python train.py --help | head -2`: the reader closes the pipe before the help is written;
+    the script ends quietly (no BrokenPipeError traceback on stderr)."""
+    proc = subprocess.Popen([sys.executable, str(REPO / "doomrnn" / "train.py"), "--help"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the script has printed anything: its writes hit a closed pipe
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err[-2000:]
