@@ -90,3 +90,13 @@ def test_add_series_trains_on_both_and_refuses_another_v(tcfg, caplog, tmp_path)
         rnn_train.train(replace(tcfg, out_dir=tmp_path / "x", add_series=(tmp_path / "other.npz",)))
     with pytest.raises(WorldModelsError, match="no series at .*missing.npz"):
         rnn_train.train(replace(tcfg, out_dir=tmp_path / "y", add_series=(tmp_path / "missing.npz",)))
+
+
+def test_held_out_steps_count_on_when_an_epoch_grows(tcfg):  # noqa: F811
+    """Iterative training adds data, so a resumed run's epochs have more batches: the log's steps are
+    the batches really trained, not epoch x the current batches per epoch."""
+    cfg = replace(tcfg, held_out=tcfg.series_path, held_out_episodes=2, epochs=1, steps_per_epoch=2)
+    rnn_train.train(cfg)
+    rnn_train.train(replace(cfg, epochs=2, steps_per_epoch=3))
+    rows = json.loads((cfg.out_dir / "held_out.json").read_text())
+    assert [r["steps"] for r in rows] == [2, 5]

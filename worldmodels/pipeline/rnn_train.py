@@ -253,7 +253,9 @@ def held_out_callback(cfg: RNNTrainConfig, model, steps_per_epoch: int):
         def on_epoch_end(self, epoch, logs=None):
             rnn = NumpyMDNRNN(keras_mdnrnn.get_weights(model), cfg.rnn)
             result = check_rnn(rnn, held_out, episodes)
-            self.rows.append({"epoch": epoch + 1, "steps": (epoch + 1) * steps_per_epoch, "held_out_nll": result.z_nll,
+            # steps so far: an epoch's batches change when data is added (--add_series), so count on from the last row
+            before = self.rows[-1]["steps"] if self.rows else epoch * steps_per_epoch
+            self.rows.append({"epoch": epoch + 1, "steps": before + steps_per_epoch, "held_out_nll": result.z_nll,
                               "train_loss": float((logs or {}).get("loss", float("nan"))), "episodes": episodes})
             atomic_write_json(path, self.rows)
             logger.info("epoch %d: held-out NLL %.4f (%d episodes of %s)", epoch + 1, result.z_nll, episodes,
