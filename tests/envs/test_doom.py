@@ -21,6 +21,7 @@ from worldmodels.envs.doom import (
     RandomHoldPolicy,
     action_from_controller,
     action_to_env,
+    make_game,
     random_policy,
     thirds_to_discrete,
 )
@@ -172,3 +173,22 @@ def test_env_script_headless():
                          capture_output=True, text=True, check=False, cwd=REPO / "doomrnn")
     assert res.returncode == 0, res.stderr
     assert "random policy:" in res.stdout, res.stdout
+
+
+def test_the_game_finds_its_vizdoom_folder_made_before_it_starts(tmp_path, monkeypatch):
+    """ViZDoom's init creates ./_vizdoom/ and segfaults a second process starting in the same folder
+    when that one loses the race to create it ("Failed to create ./_vizdoom/ directory: File exists",
+    extract.bash's two workers on a fresh clone): make_game makes the folder before the game starts."""
+    import vizdoom as vzd
+
+    seen: list[bool] = []
+
+    class Game(vzd.DoomGame):  # type: ignore[misc]
+        def init(self) -> None:
+            seen.append(os.path.isdir("_vizdoom"))
+            super().init()
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(vzd, "DoomGame", Game)
+    make_game(DoomConfig()).close()
+    assert seen == [True]

@@ -159,6 +159,10 @@ def make_game(config: DoomConfig, visible: bool = False, mode: vzd.Mode = vzd.Mo
     game.set_screen_format(vzd.ScreenFormat.RGB24)
     game.set_screen_resolution(screen_resolution(config.resolution))
     game.set_mode(mode)
+    # ViZDoom writes ./_vizdoom/ on init and crashes (segfault) when a second process starting in the
+    # same folder creates it between its check and its own mkdir ("Failed to create ./_vizdoom/
+    # directory: File exists", seen with extract.bash's two workers on a fresh clone): make it first.
+    os.makedirs("_vizdoom", exist_ok=True)
     game.init()
     buttons = game.get_available_buttons()
     expected = [vzd.Button.MOVE_LEFT, vzd.Button.MOVE_RIGHT]
