@@ -7,7 +7,8 @@
 #   ... iterate.bash 1 -n 8 -e 4        # options after the count go to train.py
 #
 # Round 0: C evolved in the dream of run.bash's M (WORKDIR/tf_rnn, copied to WORKDIR/iter/0/rnn.npz
-#   once: M0), starting from the shipped C, GENERATIONS generations at TAU.
+#   once: M0), starting from START_C (default state/start_c.best.json: the C shipped until 2026-12-06,
+#   fixed so that a later ship does not move the start), GENERATIONS generations at TAU.
 # Round i >= 1: C_{i-1} plays ROUND_EPISODES real episodes (a ~ U(-1, 1) on a frame with probability
 #   0.1) into WORKDIR/iter/i/record, encoded into WORKDIR/iter/i/series (the random ones are not
 #   re-encoded); M trains ROUND_EPOCHS more epochs on the random episodes and every round's so far
@@ -38,7 +39,7 @@ VAE="$W/tf_vae/vae.npz"
 INITIAL_Z="$W/tf_initial_z/initial_z.json"
 if "$PY" -c 'import jax' 2>/dev/null; then export KERAS_BACKEND=jax; fi
 cd "$D"
-PREV=trained/doomrnn.cma.16.64.best.json   # round 0 starts from the shipped C
+PREV="${START_C:-$HERE/state/start_c.best.json}"  # round 0 starts from the C shipped until 2026-12-06
 for ((I = 0; I <= ROUNDS; I++)); do
   R="$W/iter/$I"
   mkdir -p "$R"

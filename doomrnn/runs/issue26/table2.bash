@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 26, item 5: the paper's Table 2 on run.bash's M (M0, WORKDIR/iter/0/rnn.npz from iterate.bash):
-# one C evolved in the dream at each temperature, from the shipped C, GENERATIONS generations, then
+# one C evolved in the dream at each temperature, from START_C (iterate.bash's), GENERATIONS generations, then
 # scored over 100 episodes (seeds 1000..1099) in the dream at its own tau and in the real game.
 # Rows go to OUT (TSV: tau, generations, best dream evaluation, dream mean/std, real mean/std); rows
 # already there are kept and train.py resumes, so re-running goes on where it stopped.
@@ -20,6 +20,7 @@ M0="$W/iter/0/rnn.npz"
 TAUS="${TAUS:-0.10 0.50 1.00 1.15 1.30}"  # [paper tab. 2]
 GENERATIONS="${GENERATIONS:-30}"           # iterate.bash's round 0
 EPISODES="${EPISODES:-100}"
+START_C="${START_C:-$HERE/state/start_c.best.json}"  # as iterate.bash: the C shipped until 2026-12-06
 OUT="${OUT:-$W/table2.tsv}"
 FILES=(--vae "$W/tf_vae/vae.npz" --rnn "$M0" --initial_z "$W/tf_initial_z/initial_z.json")
 mean_std() { awk '/average_reward/ {print $4 "\t" $6}' ; }
@@ -30,7 +31,7 @@ for TAU in $TAUS; do
   LOG="$W/table2/tau$TAU"
   [[ "$TAU" == "1.15" && -f "$W/iter/0/done" ]] && LOG="$W/iter/0"
   if [[ ! -f "$LOG/done" ]]; then
-    "$PY" train.py --temperature "$TAU" --log_dir "$LOG" "${FILES[@]:2}" --init_from trained/doomrnn.cma.16.64.best.json \
+    "$PY" train.py --temperature "$TAU" --log_dir "$LOG" "${FILES[@]:2}" --init_from "$START_C" \
       --eval_steps 10 -g "$GENERATIONS" "$@"
     touch "$LOG/done"
   fi
