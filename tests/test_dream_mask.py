@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import worldmodels.dream as dream_module
+from tests.blas_platform import ROWWISE_NEEDS_AVX512
 from tests.test_dream import initial_z, random_rnn
 from worldmodels.config import ControllerConfig, DreamConfig, RNNConfig
 from worldmodels.dream import DreamEnv, VectorDream, dream_rollouts
@@ -86,6 +87,7 @@ def test_a_masked_dream_refuses_to_run_without_its_head():
         dream_rollouts(random_rnn(CFG), C, params(1), mu, logvar, MASKED, np.zeros((1, 1), int))
 
 
+@ROWWISE_NEEDS_AVX512
 def test_an_episode_is_the_same_in_any_batch_with_a_mask():
     rnn, mask = random_rnn(CFG, seed=8, scale=0.3), head(seed=9)
     mu, logvar = initial_z(n=6, z=Z)

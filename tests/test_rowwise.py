@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.blas_platform import ROWWISE_NEEDS_AVX512
 from worldmodels.mdnrnn import MixtureDraws, NumpyMDNRNN, RNNWeights
 from worldmodels.rowwise import SMALL_GEMM_LIMIT, RowwiseMatmul, min_rows
 
@@ -34,6 +35,7 @@ def test_min_rows_leaves_the_small_matrix_sizes():
     assert min_rows(w) * w.size > SMALL_GEMM_LIMIT >= (min_rows(w) - 1) * w.size
 
 
+@ROWWISE_NEEDS_AVX512
 @pytest.mark.parametrize("shape", [(579, 2048), (512, 961), (256, 481), (100, 300), (12, 32)])
 def test_rowwise_matmul_rows_do_not_depend_on_the_batch(shape):
     rng = np.random.default_rng(0)
@@ -42,6 +44,7 @@ def test_rowwise_matmul_rows_do_not_depend_on_the_batch(shape):
     assert _same_rows_in_any_batch(RowwiseMatmul(w), a) == []
 
 
+@ROWWISE_NEEDS_AVX512
 @pytest.mark.parametrize("spec", _specs(), ids=lambda s: s.name)
 def test_m_steps_each_rollout_as_if_alone(spec):
     """Every shipped game's M (random weights of its sizes): the LSTM step and the dream's sampling
@@ -63,6 +66,7 @@ def test_m_steps_each_rollout_as_if_alone(spec):
     assert _same_rows_in_any_batch(sample, np.arange(b)) == []
 
 
+@ROWWISE_NEEDS_AVX512
 @pytest.mark.parametrize("encoder", ["numpy", "onnx"])
 def test_v_encodes_a_frame_the_same_in_any_batch(encoder):
     from doomrnn.config import SPEC

@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.blas_platform import ROWWISE_NEEDS_AVX512
+
 REPO = Path(__file__).resolve().parents[1]
 MPIEXEC = Path(sys.executable).parent / "mpiexec"
 
@@ -40,6 +42,7 @@ def _train(folder: str, procs: int, log_dir: Path) -> tuple[np.ndarray, list]:
     return hist, evals
 
 
+@ROWWISE_NEEDS_AVX512
 @pytest.mark.skipif(not MPIEXEC.is_file(), reason=f"no mpiexec next to {sys.executable}")
 @pytest.mark.parametrize("folder", sorted(RUNS))
 def test_same_hist_rows_for_one_two_and_three_processes(tmp_path, folder):
