@@ -18,7 +18,7 @@ OUT="${OUT:-$HERE/gap.tsv}"
 ZERO="$HERE/zero_controller.json"   # C = 0: a = tanh(0) = 0, which the game reads as "stand still"
 [[ -f "$ZERO" ]] || "$PY" -c 'import json, sys; json.dump([[0.0] * 1088, 0.0], open(sys.argv[1], "w"))' "$ZERO"
 if [[ $# -eq 0 ]]; then
-  set -- "shipped (dream, tau 1.00):trained/doomrnn.cma.16.64.best.json:trained/rnn.npz" \
+  set -- "shipped (dream, tau 0.50):trained/doomrnn.cma.16.64.best.json:trained/rnn.npz" \
          "real-trained:trained/real/doomreal.cma.8.24.best.json:trained/real/rnn.npz" \
          "C = 0 (stands still):$ZERO:trained/rnn.npz"
 fi

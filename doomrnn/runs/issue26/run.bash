@@ -8,8 +8,9 @@
 # 2. V: the shipped V (trained/vae.npz, 1,200 other episodes), so V never saw the held-out ones.
 # 3. The series of both with that V.
 # 4. M at the original's layout (100 sequences x 500, Adam 1e-3 decaying to 1e-5 [orig doomrnn.py]),
-#    starting from the shipped M's weights (INIT_FROM; its ~1,800 steps on 1,200 other episodes: 2 cores
-#    cannot afford the original's 24,400 steps from scratch; INIT_FROM= starts from random weights), on jax (the fastest backend here, README.md) when it is installed, its held-out NLL after every
+#    starting from the weights of the M shipped 2026-11-21 to 2026-12-06 (INIT_FROM, default
+#    state/stage1_rnn.npz: its ~1,800 steps on 1,200 other episodes; 2 cores cannot afford the
+#    original's 24,400 steps from scratch; INIT_FROM= starts from random weights), on jax (the fastest backend here, README.md) when it is installed, its held-out NLL after every
 #    epoch in WORKDIR/tf_rnn/held_out.json, until that NLL is flat (< 1 % better over the last fifth
 #    of the epochs) or EPOCHS (default 400 [orig]) are done.
 set -euo pipefail
@@ -19,7 +20,7 @@ PY="$D/../.venv/bin/python"
 export DOOMRNN_WORKDIR="${WORKDIR:-$HERE/work}"
 W="$DOOMRNN_WORKDIR"
 EPOCHS="${EPOCHS:-400}"
-INIT_FROM="${INIT_FROM-$D/trained/rnn.npz}"
+INIT_FROM="${INIT_FROM-$HERE/state/stage1_rnn.npz}"  # not trained/rnn.npz: that is M0 itself since 2026-12-06
 cd "$D"
 mkdir -p "$W/tf_vae"
 bash extract.bash -w 2 -e 4000 -s 0 -- --no_progress
