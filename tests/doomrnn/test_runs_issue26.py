@@ -69,3 +69,16 @@ def test_iterate_without_run_bash_says_what_to_run(tmp_path):
     done = subprocess.run(["bash", str(DOOM / "runs" / "issue26" / "iterate.bash"), "1"],
                           env={**os.environ, "WORKDIR": str(tmp_path)}, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "run.bash" in done.stderr
+
+
+def test_run_bash_starts_m_from_the_kept_stage1_m():
+    """run.bash rebuilds M0 from the M shipped until 2026-12-06, kept in state/, not from trained/rnn.npz
+    (that is M0 itself since it shipped: a rebuild from it would not give M0)."""
+    from doomrnn.config import SPEC
+    from worldmodels.mdnrnn import RNNWeights
+
+    text = (DOOM / "runs" / "issue26" / "run.bash").read_text()
+    assert 'INIT_FROM="${INIT_FROM-$HERE/state/stage1_rnn.npz}"' in text
+    stage1 = DOOM / "runs" / "issue26" / "state" / "stage1_rnn.npz"
+    RNNWeights.load(stage1, SPEC.rnn)  # an M of Doom's sizes
+    assert stage1.read_bytes() != (DOOM / "trained" / "rnn.npz").read_bytes()
