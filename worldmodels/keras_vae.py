@@ -62,6 +62,30 @@ class MeanFrame(layers.Layer):
         return {**super().get_config(), "channels": self.channels, "mode": self.mode}
 
 
+@keras.saving.register_keras_serializable(package="worldmodels")
+class Conv2DTranspose(layers.Conv2DTranspose):
+    """Keras' Conv2DTranspose, with a 1 x 1 input (V's first deconv, on the reshaped ``dec_fc``)
+    computed as one matmul.
+
+    With padding "valid" a transposed convolution of a 1 x 1 x C input is k x k x filters,
+    out[i, j, f] = sum_c x[c] W[i, j, f, c] + b[f], whatever the stride: a dense layer. TensorFlow
+    2.21's CPU kernel took 1.4 s for a batch of 100 there, the matmul milliseconds, so V trained
+    ~5x slower (binpacking/EXPERIMENTS.md, 2026-12-07). Same variables as Keras' layer, and the same
+    class name, because Keras names a layer's weights in a checkpoint by its class: checkpoints
+    written before this change resume."""
+
+    def call(self, inputs):
+        if (tuple(inputs.shape[1:3]) != (1, 1) or self.padding != "valid" or self.data_format != "channels_last"
+                or tuple(self.dilation_rate) != (1, 1) or self.output_padding is not None):
+            return super().call(inputs)
+        kh, kw, filters, channels = self.kernel.shape
+        matrix = ops.reshape(ops.transpose(self.kernel, (3, 0, 1, 2)), (channels, kh * kw * filters))
+        out = ops.reshape(ops.matmul(ops.reshape(inputs, (-1, channels)), matrix), (-1, kh, kw, filters))
+        if self.use_bias:
+            out = out + self.bias
+        return self.activation(out) if self.activation is not None else out
+
+
 def build_encoder(cfg: VAEConfig) -> keras.Model:
     x_in = keras.Input((IMAGE_SIZE, IMAGE_SIZE, cfg.channels), name="x")
     h = MeanFrame(cfg.channels, "center", name=MEAN_FRAME)(x_in) if cfg.mean_frame else x_in
@@ -83,7 +107,7 @@ def build_decoder(cfg: VAEConfig) -> keras.Model:
         if last and cfg.mean_frame:  # logits; MeanFrame adds logit(m) and applies the sigmoid
             options = {"activation": None, "kernel_initializer": keras.initializers.VarianceScaling(
                 LAST_KERNEL_SCALE, mode="fan_avg", distribution="uniform")}
-        h = layers.Conv2DTranspose(cfg.channels if last else filters, k, strides=STRIDE, padding="valid",
+        h = Conv2DTranspose(cfg.channels if last else filters, k, strides=STRIDE, padding="valid",
                                    **{"activation": "sigmoid" if last else "relu", "name": name, **options})(h)
     if cfg.mean_frame:
         h = MeanFrame(cfg.channels, "logit", name=MEAN_FRAME_LOGIT)(h)
