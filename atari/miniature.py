@@ -4,8 +4,8 @@
 
 extract (3 episodes capped at 60 steps) -> vae_train (1 short epoch, 1 channel) -> series ->
 rnn_train (a few steps, reward and done heads) -> train (2 generations of CMA-ES in the real game,
-population 4, episodes capped at 40 steps, under mpiexec) -> train --dream (2 generations, the
-evaluations in the real game) -> model.py norender (real and dream) and render (a gif) ->
+population 4, episodes capped at 40 steps, under mpiexec) -> train --dream (2 generations of
+40-step dreams without the done head, the evaluations in the real game) -> model.py norender (real and dream) and render (a gif) ->
 dream_model.py (a gif of C in the dream) -> ship.py (float16 V and M) -> model.py on the shipped files.
 Outputs go to --workdir (ATARI_WORKDIR), never to atari/ itself. The test suite runs this; it
 checks that the steps fit together, not that the agent is any good.
@@ -39,7 +39,7 @@ def steps(work: Path, game: str) -> list[list[str]]:
         ["series.py", *g],
         ["rnn_train.py", *g, "--epochs", "2", "--steps_per_epoch", "2", "--batch_size", "4", "--seq_len", "20"],
         ["train.py", *g, *es],
-        ["train.py", *g, *es, "--dream", "--eval_real"],
+        ["train.py", *g, *es, "--dream", "--eval_real", "--no_done_head"],  # dreams of --max_steps steps
         ["model.py", *g, "norender", real_best, "0", "--episodes", "2", "--max_steps", "40", "--num_envs", "2"],
         ["model.py", *g, "dream", "norender", dream_best, "0", "--episodes", "4", "--max_steps", "40"],
         ["model.py", *g, "render", real_best, "0", "--max_steps", "20", "--video", str(work / "real.gif")],

@@ -4,6 +4,7 @@
     python train.py --game Breakout -n 16 -e 4 --num_procs 3
     python train.py --dream                  # inside M's dream (needs M's reward/done heads), tau 1.15
     python train.py --dream --eval_real      # dream training, evaluations of the mean in the real game
+    python train.py --dream --no_done_head --max_steps 1000   # dreams of 1000 steps, M's done head ignored
     python train.py -g 300                   # stop after 300 generations (re-run to resume)
 
 C sees [z, h] and picks the argmax over the game's actions; M is fed the one-hot action. Real
@@ -45,6 +46,9 @@ def make_parser(spec: EnvSpec) -> argparse.ArgumentParser:
     group.add_argument("--eval_real", action="store_true",
                        help="with --dream: score the evaluations of the mean in the real game")
     add_options(group, spec.dream, ("temperature",))
+    group.add_argument("--no_done_head", action="store_true",
+                       help="with --dream: ignore M's done head, so a dream lasts --max_steps steps and C cannot "
+                            "end it early to stop losing points (Pong: EXPERIMENTS.md, 2026-12-07)")
     group.add_argument("--vae", type=Path, default=spec.paths.path("vae"))
     group.add_argument("--rnn", type=Path, default=spec.paths.path("rnn"))
     group.add_argument("--initial_z", type=Path, default=spec.paths.path("initial_z"))
@@ -74,6 +78,10 @@ def main(argv: list[str] | None = None) -> None:
     dream = from_options(ns, spec.dream)  # checks --temperature
     if ns.eval_real and not ns.dream:
         raise WorldModelsError("--eval_real only makes sense with --dream (real training is scored in the real game)")
+    if ns.no_done_head and not ns.dream:
+        raise WorldModelsError("--no_done_head only makes sense with --dream (the real game ends by its own rules)")
+    if ns.no_done_head:
+        dream = replace(dream, use_done_head=False)
     needed = [(ns.rnn, "rnn_train.py")]
     if ns.dream:
         needed.append((ns.initial_z, "series.py"))

@@ -52,6 +52,7 @@ def work(tmp_path, monkeypatch):
     ("rnn_train", [], "run series.py"),
     ("train", ["-g", "1"], "run rnn_train.py"),
     ("train", ["-g", "1", "--dream"], "run rnn_train.py"),
+    ("train", ["-g", "1", "--no_done_head"], "--no_done_head only makes sense with --dream"),
     ("model", ["norender"], "train one with train.py"),
     ("dream_model", [], "run vae_train.py"),
     ("extract", ["--game", "Pongg"], "unknown Atari game 'Pongg'; did you mean pong"),
