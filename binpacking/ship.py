@@ -4,8 +4,8 @@
     python ship.py --distributions linear_waste          # only some of them
     python ship.py --dream perfect_pack --run work/dream/perfect_pack/log/dream/perfect_pack/iter3
         # a dream-trained C with its M (float16), M's mask head and initial z -> trained/dream/perfect_pack/
-    BINPACKING_WORKDIR=work/capacity100 python ship.py --distributions perfect_pack_large bounded_waste_large
-        # capacity 100's V, M and controllers -> trained/capacity100/ (README.md, "Capacity 100")
+    BINPACKING_WORKDIR=work/capacity100 python ship.py --distributions perfect_pack_large bounded_waste_large \
+        --log_name binpacking.cma.2.32.   # capacity 100's V, M and controllers -> trained/capacity100/ (README.md)
 
 Distributions shipped together share V and M, so they must share the bag capacity. A dream-trained
 agent plays with the shipped V of its capacity (trained/vae.npz, trained/capacity100/vae.npz:
@@ -24,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))  # the repository root: scripts are not installed
 
 from binpacking.config import (  # noqa: E402
+    DISTRIBUTION,
     SHIPPED_DISTRIBUTIONS,
     capacity_of,
     check_distribution,
@@ -44,6 +45,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--distributions", nargs="+", default=list(SHIPPED_DISTRIBUTIONS),
                         choices=shipped_distributions(), help="of one bag capacity (default: capacity 9's three)")
+    parser.add_argument("--log_name", default=train_log_prefix(DISTRIBUTION).name,
+                        help="the run's file prefix in log/<distribution>/, train.py's binpacking.cma.<episodes>."
+                             "<population>. (default %(default)s: train.py --real's defaults)")
     parser.add_argument("--dream", choices=shipped_distributions(), default=None,
                         help="ship a dream-trained C of this distribution (with --run) to trained/dream/")
     parser.add_argument("--run", type=Path, default=None,
@@ -54,7 +58,9 @@ def main(argv: list[str] | None = None) -> None:
         if len(capacities) > 1:
             raise WorldModelsError(f"--distributions {' '.join(args.distributions)} mix bag capacities {capacities}, "
                                    f"whose V and M differ: ship each capacity's with its own BINPACKING_WORKDIR")
-        prefixes = {shipped_prefix(d): train_log_prefix(d) for d in args.distributions}
+        if "/" in args.log_name or not args.log_name.startswith("binpacking."):
+            raise WorldModelsError(f"--log_name is a file prefix such as binpacking.cma.2.32., got {args.log_name!r}")
+        prefixes = {shipped_prefix(d): train_log_prefix(d).with_name(args.log_name) for d in args.distributions}
         spec = check_distribution(args.distributions[0])
         check_models(spec, args.distributions[0], vae=spec.paths.path("vae"), rnn=spec.paths.path("rnn"))
         ship_pipeline_run(spec, prefixes, sizes_for(capacities[0]).trained)

@@ -165,6 +165,19 @@ def test_ship_refuses_to_mix_capacities(tmp_path):
     assert "mix bag capacities [9, 100]" in line
     line = one_error_line(run("ship.py", "--distributions", "perfect_pack_large", workdir=tmp_path))
     assert "not found: finish the pipeline" in line  # nothing trained in tmp_path
+    line = one_error_line(run("ship.py", "--distributions", "perfect_pack_large", "--log_name", "../x.", workdir=tmp_path))
+    assert "--log_name is a file prefix such as binpacking.cma.2.32., got '../x.'" in line
+
+
+def test_capacity_100_run_script_needs_its_work_folder(tmp_path):
+    """runs/issue27/capacity100.bash (the shipped capacity-100 run) parses, and without WORKDIR it
+    stops before writing anything, saying what to set."""
+    script = HERE / "runs" / "issue27" / "capacity100.bash"
+    assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
+    env = {k: v for k, v in os.environ.items() if k != "WORKDIR"}
+    result = subprocess.run(["bash", str(script)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "set WORKDIR" in result.stderr, result.stderr
+    assert not any(tmp_path.iterdir())
 
 
 # ----------------------------------------------------------------------------- extract.py and dream.bash
