@@ -5,8 +5,9 @@
 extract (3 episodes capped at 60 steps) -> vae_train (1 short epoch, 1 channel) -> series ->
 rnn_train (a few steps, reward and done heads) -> train (2 generations of CMA-ES in the real game,
 population 4, episodes capped at 40 steps, under mpiexec) -> train --dream (2 generations of
-40-step dreams without the done head, the evaluations in the real game) -> model.py norender (real and dream) and render (a gif) ->
-dream_model.py (a gif of C in the dream) -> ship.py (float16 V and M) -> model.py on the shipped files.
+40-step dreams without the done head, the evaluations in the real game) -> model.py norender
+(real and dream) and render (a gif) -> dream_model.py (a gif of C in the dream) -> ship.py
+(float16 V and M) -> model.py on the shipped files.
 Outputs go to --workdir (ATARI_WORKDIR), never to atari/ itself. The test suite runs this; it
 checks that the steps fit together, not that the agent is any good.
 """

@@ -165,7 +165,8 @@ def test_ship_refuses_to_mix_capacities(tmp_path):
     assert "mix bag capacities [9, 100]" in line
     line = one_error_line(run("ship.py", "--distributions", "perfect_pack_large", workdir=tmp_path))
     assert "not found: finish the pipeline" in line  # nothing trained in tmp_path
-    line = one_error_line(run("ship.py", "--distributions", "perfect_pack_large", "--log_name", "../x.", workdir=tmp_path))
+    line = one_error_line(run("ship.py", "--distributions", "perfect_pack_large", "--log_name", "../x.",
+                              workdir=tmp_path))
     assert "--log_name is a file prefix such as binpacking.cma.2.32., got '../x.'" in line
 
 
