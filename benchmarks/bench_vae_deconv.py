@@ -34,13 +34,8 @@ def build(cfg, stock: bool):
     import keras
 
     from worldmodels import keras_vae
-    original = keras_vae.Conv2DTranspose
-    if stock:
-        keras_vae.Conv2DTranspose = keras.layers.Conv2DTranspose
-    try:
-        model, _, decoder = keras_vae.build_vae(cfg, seed=0)
-    finally:
-        keras_vae.Conv2DTranspose = original
+    deconv = keras.layers.Conv2DTranspose if stock else keras_vae.Conv2DTranspose
+    model, _, decoder = keras_vae.build_vae(cfg, seed=0, deconv=deconv)
     model.compile(optimizer=keras.optimizers.Adam(1e-4), loss=keras_vae.make_vae_loss(cfg))
     return model, decoder
 

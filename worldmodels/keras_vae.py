@@ -97,7 +97,8 @@ def build_encoder(cfg: VAEConfig) -> keras.Model:
     return keras.Model(x_in, [mu, logvar], name="encoder")
 
 
-def build_decoder(cfg: VAEConfig) -> keras.Model:
+def build_decoder(cfg: VAEConfig, deconv: type = Conv2DTranspose) -> keras.Model:
+    """V's decoder; ``deconv``: the transposed-convolution layer (Keras' own for a comparison)."""
     z_in = keras.Input((cfg.z_size,), name="z")
     h = layers.Dense(FLAT_SIZE, name="dec_fc")(z_in)  # no activation [orig vae.py]
     h = layers.Reshape((1, 1, FLAT_SIZE))(h)
@@ -107,7 +108,7 @@ def build_decoder(cfg: VAEConfig) -> keras.Model:
         if last and cfg.mean_frame:  # logits; MeanFrame adds logit(m) and applies the sigmoid
             options = {"activation": None, "kernel_initializer": keras.initializers.VarianceScaling(
                 LAST_KERNEL_SCALE, mode="fan_avg", distribution="uniform")}
-        h = Conv2DTranspose(cfg.channels if last else filters, k, strides=STRIDE, padding="valid",
+        h = deconv(cfg.channels if last else filters, k, strides=STRIDE, padding="valid",
                                    **{"activation": "sigmoid" if last else "relu", "name": name, **options})(h)
     if cfg.mean_frame:
         h = MeanFrame(cfg.channels, "logit", name=MEAN_FRAME_LOGIT)(h)
@@ -120,13 +121,14 @@ def set_mean_frame(encoder: keras.Model, decoder: keras.Model, frame: np.ndarray
     decoder.get_layer(MEAN_FRAME_LOGIT).set_weights([logit(frame)])
 
 
-def build_vae(cfg: VAEConfig, seed: int | None = None) -> tuple[keras.Model, keras.Model, keras.Model]:
+def build_vae(cfg: VAEConfig, seed: int | None = None,
+              deconv: type = Conv2DTranspose) -> tuple[keras.Model, keras.Model, keras.Model]:
     """Return (train_model, encoder, decoder).
 
     ``train_model`` maps x to one packed tensor [reconstruction (flattened), mu, logvar] so that
     ``vae_loss`` can be a plain Keras loss and ``fit`` works on every backend.
     """
-    encoder, decoder = build_encoder(cfg), build_decoder(cfg)
+    encoder, decoder = build_encoder(cfg), build_decoder(cfg, deconv)
     x_in = keras.Input((IMAGE_SIZE, IMAGE_SIZE, cfg.channels), name="x")
     mu, logvar = encoder(x_in)
     z = Sampling(seed=seed, name="sampling")([mu, logvar])

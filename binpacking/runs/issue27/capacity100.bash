@@ -16,7 +16,8 @@
 # random-valid play on the same items (baselines.py). Outputs under WORKDIR (git-ignored):
 # record/, tf_vae/, series/, tf_initial_z/, tf_rnn/, log/<D>/binpacking.cma.<EPISODES>.<POP>.*,
 # score_<D>.txt, baselines.md. `python ship.py --distributions ...` (with BINPACKING_WORKDIR=WORKDIR)
-# then copies V, M and the controllers into trained/capacity100/.
+# then copies V, M and the controllers into trained/capacity100/. Raising V_EPOCHS after the series
+# exists does not re-encode it: remove series/, tf_initial_z/, tf_rnn/ and log/ to rebuild on the new V.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 B="$(cd "$HERE/../.." && pwd)"
